@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * hynet's entry point: parse flags from the command table, pick a reporter,
+ * build the system context, run the command, render errors in one place.
+ */
+import { CommanderError } from "commander";
+import { commands } from "./commands.js";
+import { buildProgram, type Invocation } from "./program.js";
+import { reporters } from "./reporter.js";
+import { renderError } from "./render.js";
+import { createSys } from "../sys/index.js";
+import { UsageError } from "../errors.js";
+
+async function main(argv: string[]): Promise<number> {
+  // Everything after the first `--` belongs to the command (hynet exec h1 -- ip addr).
+  const dd = argv.indexOf("--");
+  const rest = dd >= 0 ? argv.slice(dd + 1) : [];
+  const head = dd >= 0 ? argv.slice(0, dd) : argv;
+
+  let inv: Invocation | undefined;
+  const program = buildProgram(commands, (i) => (inv = i));
+  program.configureOutput({
+    writeErr: () => {}, // commander's own error text is replaced by renderError below
+  });
+  try {
+    await program.parseAsync(head, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      throw new UsageError(e.message.replace(/^error: /, ""), { hint: "see `hynet --help` or `hynet <command> --help`" });
+    }
+    throw e;
+  }
+  if (!inv) {
+    program.outputHelp();
+    return 0;
+  }
+  const o = inv.opts;
+  const reporter = reporters[String(o.reporter ?? "terminal")]({
+    verbose: o.verbose === true,
+    quiet: o.quiet === true,
+    dryRun: o.dryRun === true,
+    out: process.stdout,
+    err: process.stderr,
+  });
+  const sys = createSys({ dryRun: o.dryRun === true, emit: reporter.emit });
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130); // a second Ctrl-C means "now"
+    reporter.emit({ type: "log", level: "warn", scope: "hynet", message: `${sig}: stopping and cleaning up (press Ctrl-C again to quit at once)` });
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await inv.spec.run(inv.args, o, { sys, signal: abort.signal, rest });
+  } finally {
+    reporter.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const { line, exitCode } = renderError(err);
+    process.stderr.write(line + "\n");
+    process.exitCode = exitCode;
+  },
+);

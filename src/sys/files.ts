@@ -1,0 +1,124 @@
+/**
+ * File access for the rest of hynet. Output files are written under a
+ * temporary name and renamed into place on commit, so that an interrupted
+ * or failed write never leaves a file that looks complete.
+ */
+import { promises as fsp, constants as fsc } from "node:fs";
+import * as path from "node:path";
+import { fileError } from "../errors.js";
+
+export interface AtomicWriter {
+  readonly path: string;
+  /** Buffered: small writes are gathered into large ones. */
+  write(chunk: string | Uint8Array): Promise<void>;
+  /** Flush, fsync-free close, rename into place. */
+  commit(): Promise<void>;
+  /** Remove the temporary file; the target is left as it was. */
+  abort(): Promise<void>;
+}
+
+const FLUSH_AT = 1 << 20;
+
+export function atomicWriter(target: string): AtomicWriter {
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.partial-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  let handle: fsp.FileHandle | undefined;
+  let parts: (string | Uint8Array)[] = [];
+  let pending = 0;
+  let done = false;
+
+  async function open(): Promise<fsp.FileHandle> {
+    if (!handle) {
+      try {
+        handle = await fsp.open(tmp, "w");
+      } catch (e) {
+        throw fileError(e, target, "write");
+      }
+    }
+    return handle;
+  }
+  async function flush(): Promise<void> {
+    const h = await open();
+    if (parts.length === 0) return;
+    const bufs = parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p));
+    parts = [];
+    pending = 0;
+    try {
+      await h.writev(bufs);
+    } catch (e) {
+      throw fileError(e, target, "write");
+    }
+  }
+  return {
+    path: target,
+    async write(chunk) {
+      parts.push(chunk);
+      pending += chunk.length;
+      if (pending >= FLUSH_AT) await flush();
+    },
+    async commit() {
+      if (done) return;
+      await flush();
+      await handle!.close();
+      done = true;
+      try {
+        await fsp.rename(tmp, target);
+      } catch (e) {
+        await fsp.rm(tmp, { force: true });
+        throw fileError(e, target, "write");
+      }
+    },
+    async abort() {
+      if (done) return;
+      done = true;
+      await handle?.close().catch(() => {});
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+    },
+  };
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const w = atomicWriter(target);
+  try {
+    await w.write(data);
+    await w.commit();
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+}
+
+export async function readText(file: string): Promise<string> {
+  try {
+    return await fsp.readFile(file, "utf8");
+  } catch (e) {
+    throw fileError(e, file, "read");
+  }
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p, fsc.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await fsp.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw fileError(e, dir, "create folder");
+  }
+}
+
+/** Check early that a folder can be written, so a long job does not fail at its end. */
+export async function checkWritableDir(dir: string): Promise<void> {
+  await ensureDir(dir);
+  try {
+    await fsp.access(dir, fsc.W_OK);
+  } catch (e) {
+    throw fileError(e, dir, "write into folder");
+  }
+}
