@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "native/build/**", "results/**", "coverage/**"] },
@@ -17,7 +18,7 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
-    files: ["bin/**", "scripts/**", "*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    files: ["bin/**", "scripts/**", "bench/**/*.js", "*.js"],
+    languageOptions: { globals: globals.node },
   },
 );
