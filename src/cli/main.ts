@@ -18,10 +18,8 @@ async function main(argv: string[]): Promise<number> {
   const head = dd >= 0 ? argv.slice(0, dd) : argv;
 
   let inv: Invocation | undefined;
-  const program = buildProgram(commands, (i) => (inv = i));
-  program.configureOutput({
-    writeErr: () => {}, // commander's own error text is replaced by renderError below
-  });
+  // commander's own error text is replaced by renderError; help and version still go to stdout.
+  const program = buildProgram(commands, (i) => (inv = i), { writeErr: () => {} });
   try {
     await program.parseAsync(head, { from: "user" });
   } catch (e) {

@@ -43,12 +43,19 @@ export function argUsage(spec: CommandSpec): string {
 
 export type Invocation = { spec: CommandSpec; args: string[]; opts: Record<string, unknown> };
 
-export function buildProgram(specs: CommandSpec[], onRun: (inv: Invocation) => void): Command {
+export interface OutputConfig {
+  writeOut?: (s: string) => void;
+  writeErr?: (s: string) => void;
+}
+
+/** Output settings are given here because commander copies them into subcommands only when they are created. */
+export function buildProgram(specs: CommandSpec[], onRun: (inv: Invocation) => void, output: OutputConfig = {}): Command {
   const program = new Command("hynet")
     .description("Continuous integration of low-latency networks by hybrid network emulation")
     .version(VERSION)
     .showHelpAfterError(false)
-    .exitOverride();
+    .exitOverride()
+    .configureOutput(output);
   for (const spec of specs) {
     const cmd = program.command(`${spec.name} ${argUsage(spec)}`.trim()).description(spec.summary);
     if (spec.aliases) cmd.aliases(spec.aliases);
