@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "native/build/**", "results/**", "coverage/**"] },
+  { ignores: [".tmp-*/**", "dist/**", "node_modules/**", "native/build/**", "results/**", "coverage/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,169 @@
+/*
+ * The paced sender (MoonGen's pacing): bursts of `burst` frames back to
+ * back, burst k due at t0 + k * burst / rate on the monotonic clock, so
+ * the mean rate is exact and errors never accumulate. Waiting sleeps with
+ * clock_nanosleep while the deadline is far and spins for the last stretch,
+ * because a sleeping thread wakes tens of microseconds late.
+ */
+#include "packetio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+
+/* Spin for the last SPIN_NS before a deadline; sleep before that. */
+#define SPIN_NS 120000ull
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
+static uint16_t ip_checksum(const uint8_t *h) {
+  uint32_t sum = 0;
+  for (int i = 0; i < 20; i += 2) sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+/* Same layout as src/traffic/packet.ts fillPacket(): keep the two in step. */
+static void patch(uint8_t *f, const pio_send_job *j, uint32_t id, uint64_t n) {
+  f[18] = (uint8_t)(id >> 8);
+  f[19] = (uint8_t)id;
+  uint32_t src = j->src_ip_base + (uint32_t)(n % j->flows);
+  f[26] = (uint8_t)(src >> 24);
+  f[27] = (uint8_t)(src >> 16);
+  f[28] = (uint8_t)(src >> 8);
+  f[29] = (uint8_t)src;
+  f[24] = f[25] = 0;
+  uint16_t c = ip_checksum(f + 14);
+  f[24] = (uint8_t)(c >> 8);
+  f[25] = (uint8_t)c;
+  uint32_t sp = (uint32_t)(((uint64_t)id + 65535) / 65536) & 0xffff;
+  f[34] = (uint8_t)(sp >> 8);
+  f[35] = (uint8_t)sp;
+  f[42] = (uint8_t)id;
+  f[43] = (uint8_t)(id >> 8);
+  f[44] = (uint8_t)(id >> 16);
+  f[45] = (uint8_t)(id >> 24);
+}
+
+/* Returns the time the deadline was met (or 0 when cancelled). */
+static uint64_t wait_until(uint64_t deadline, const atomic_int *cancel) {
+  uint64_t now = pio_mono_ns();
+  if (deadline > now + SPIN_NS) {
+    uint64_t wake = deadline - SPIN_NS;
+    /* Sleep in slices of at most 50 ms so that a cancel is seen promptly. */
+    while ((now = pio_mono_ns()) < wake) {
+      if (atomic_load_explicit(cancel, memory_order_relaxed)) return 0;
+      uint64_t until = now + 50000000ull < wake ? now + 50000000ull : wake;
+      struct timespec s = {(time_t)(until / 1000000000ull), (long)(until % 1000000000ull)};
+      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &s, NULL);
+    }
+  }
+  unsigned spins = 0;
+  while ((now = pio_mono_ns()) < deadline) {
+    if ((++spins & 1023) == 0 && atomic_load_explicit(cancel, memory_order_relaxed)) return 0;
+    cpu_relax();
+  }
+  return atomic_load_explicit(cancel, memory_order_relaxed) ? 0 : now;
+}
+
+/*
+ * At most this many due frames go out in one sendmmsg(): frames of one
+ * burst, or frames that fell behind schedule. One syscall per batch is
+ * what lets the sender keep up at high rates on a busy machine.
+ */
+#define BATCH 64
+
+void pio_send_run(pio_send_job *j) {
+  /* A 1 ns timer slack makes clock_nanosleep wake when asked, not up to 50 us later. */
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  if (j->realtime) {
+    /* Lowest real-time priority: above every ordinary task, below the kernel's own RT threads; the kernel's RT throttling still leaves 5 % of the core to others. */
+    struct sched_param sp = {.sched_priority = 1};
+    j->realtime_ok = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0;
+  }
+  const uint64_t burst = j->burst ? j->burst : 1;
+  uint8_t *frames = malloc((size_t)j->frame_len * BATCH);
+  if (!frames) {
+    j->err_no = ENOMEM;
+    snprintf(j->err_where, sizeof j->err_where, "malloc");
+    return;
+  }
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  memset(msgs, 0, sizeof msgs);
+  for (int i = 0; i < BATCH; i++) {
+    memcpy(frames + (size_t)i * j->frame_len, j->frame, j->frame_len);
+    iov[i].iov_base = frames + (size_t)i * j->frame_len;
+    iov[i].iov_len = j->frame_len;
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  const double period = (double)burst * 1e9 / j->rate; /* ns per burst */
+  /* Start one millisecond from now so the first deadlines are not already late. */
+  const uint64_t t0 = pio_mono_ns() + 1000000ull;
+  const uint64_t end = j->duration_ns ? t0 + j->duration_ns : UINT64_MAX;
+  const uint64_t limit = j->count ? j->count : UINT64_MAX;
+#define DUE(n) (t0 + (uint64_t)((double)((n) / burst) * period + 0.5))
+  uint64_t prev = 0;
+  uint64_t n = 0; /* frames sent */
+  while (n < limit) {
+    uint64_t due = DUE(n);
+    if (due >= end) break;
+    uint64_t ta = wait_until(due, &j->cancel);
+    if (!ta) break;
+    /* Every frame whose deadline has passed goes in this batch (a burst, or catching up). */
+    uint32_t m = 1;
+    while (m < BATCH && n + m < limit && DUE(n + m) <= ta && DUE(n + m) < end) m++;
+    for (uint32_t i = 0; i < m; i++) patch(frames + (size_t)i * j->frame_len, j, j->start_id + (uint32_t)(n + i), n + i + 1);
+    uint32_t done = 0;
+    while (done < m) {
+      int r = m - done == 1 ? (send(j->fd, iov[done].iov_base, j->frame_len, 0) < 0 ? -1 : 1) : sendmmsg(j->fd, msgs + done, m - done, 0);
+      if (r > 0) {
+        done += (uint32_t)r;
+        continue;
+      }
+      /* A full socket buffer or device queue clears in microseconds: retry, do not drop. */
+      if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
+        if (atomic_load_explicit(&j->cancel, memory_order_relaxed)) break;
+        cpu_relax();
+        continue;
+      }
+      j->err_no = errno;
+      snprintf(j->err_where, sizeof j->err_where, m - done == 1 ? "send" : "sendmmsg");
+      break;
+    }
+    uint64_t tb = pio_mono_ns();
+    /* Frames of one call leave one after another between its start and end: spread them evenly. */
+    for (uint32_t i = 0; i < done; i++) {
+      uint64_t t = ta + (m > 1 ? (tb - ta) * i / m : 0);
+      uint64_t k = n + i;
+      if (k % burst == 0) {
+        j->last_burst_ns = t;
+        j->last_burst_frames = 0;
+        if (t > DUE(k) + (uint64_t)period) j->late_bursts++;
+      }
+      j->last_burst_frames++;
+      if (k == 0) j->first_ns = t;
+      else gap_hist_add(&j->gaps, t - prev);
+      prev = t;
+    }
+    n += done;
+    if (done < m) break;
+  }
+#undef DUE
+  j->sent = n;
+  j->last_ns = prev;
+  free(frames);
+}

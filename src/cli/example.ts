@@ -1,0 +1,69 @@
+/**
+ * `hynet example`: the README's first command. Runs the quick series
+ * (examples/quick/experiment.yaml) into a fresh results folder, writes the
+ * report, and says where both are.
+ */
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadExperiment } from "../experiment/file.js";
+import { runSeries } from "../experiment/runner.js";
+import { defaultDeps } from "../experiment/wiring.js";
+import { exists } from "../sys/files.js";
+import { writeReport } from "../report/index.js";
+import { seriesExitCode } from "./run.js";
+import type { CommandSpec } from "./spec.js";
+
+/** dist/cli/example.js and src/cli/example.ts are both two levels below the package root. */
+export const QUICK_EXPERIMENT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../examples/quick/experiment.yaml");
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** `results/quick-<timestamp>`, with `-2`, `-3`, … if that exists already: never an existing folder. */
+export async function freshResultsDir(base: string, now: Date): Promise<string> {
+  const first = path.join(base, `quick-${stamp(now)}`);
+  if (!(await exists(first))) return first;
+  for (let n = 2; ; n++) if (!(await exists(`${first}-${n}`))) return `${first}-${n}`;
+}
+
+export const exampleCommand: CommandSpec = {
+  name: "example",
+  summary: "Run the quick example series (namespaces + veth, a few minutes) into a fresh results folder and write its report",
+  description:
+    "Runs examples/quick/experiment.yaml (3 rates × 2 burst sizes on the paper's 7-host chain of namespaces) into ./results/quick-<timestamp>/ (never an existing folder), then writes the HTML report into its report/ folder. Needs root.",
+  args: [],
+  options: [
+    { name: "out", short: "o", type: "string", value: "DIR", description: "results folder instead of ./results/quick-<timestamp>" },
+    { name: "skip-report", type: "boolean", description: "do not write the report" },
+  ],
+  examples: ["sudo npx hynet example"],
+  async run(_args, opts, { sys, signal }) {
+    const out = typeof opts.out === "string" && opts.out ? opts.out : await freshResultsDir(path.resolve("results"), new Date());
+    const exp = await loadExperiment(QUICK_EXPERIMENT);
+    const result = await runSeries(exp, { out, signal }, sys, await defaultDeps());
+    const code = seriesExitCode(result);
+    let reportAt: string | undefined;
+    let reportError: unknown;
+    if (!opts.skipReport && code !== 130 && result.ok > 0) {
+      const dir = path.join(result.out, "report");
+      try {
+        await writeReport(result.out, dir, sys);
+        reportAt = path.join(dir, "index.html");
+      } catch (e) {
+        reportError = e; // say where the results are first: they are complete without the report
+      }
+    }
+    const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+    sys.emit({
+      type: "result",
+      scope: "example",
+      kind: "example.done",
+      line: `results: ${rel(result.out)}/  (hynet results ${rel(result.out)})${reportAt ? `\nreport:  ${rel(reportAt)}` : ""}`,
+      data: { results: result.out, report: reportAt ?? null },
+    });
+    if (reportError) throw reportError;
+    return code;
+  },
+};

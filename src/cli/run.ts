@@ -1,0 +1,58 @@
+/** `hynet run experiment.yaml --out DIR`: the measurement series, end to end. */
+import { UsageError } from "../errors.js";
+import { loadExperiment } from "../experiment/file.js";
+import { runSeries, type SeriesResult } from "../experiment/runner.js";
+import { defaultDeps } from "../experiment/wiring.js";
+import { loadGateSection, parseBudgets, runGate } from "../gate/index.js";
+import type { Sys } from "../sys/index.js";
+import type { Experiment } from "../experiment/file.js";
+import type { CommandSpec } from "./spec.js";
+
+/** 0 all runs ok, 1 a run failed, 130 interrupted. */
+export function seriesExitCode(r: SeriesResult): number {
+  if (r.aborted > 0) return 130;
+  return r.failed > 0 ? 1 : 0;
+}
+
+/** The experiment's `gate:` budgets against the series just run; the gate's exit code. */
+async function runGateAfterSeries(exp: Experiment, out: string, sys: Sys): Promise<number> {
+  const section = await loadGateSection(exp.file);
+  const budgets = parseBudgets(section?.gate, {}, section?.source ?? { file: exp.file });
+  return (await runGate(out, budgets, {}, sys)).exitCode;
+}
+
+export const runCommand: CommandSpec = {
+  name: "run",
+  summary: "Run a measurement series: every combination of the loop variables, network up, traffic, capture, network down, evaluation",
+  description:
+    "Each run writes into its own folder under --out, named from its loop variables (rate50000-linkveth-nodenamespace-burst1/), with the compressed captures, the evaluation (eval/), IRQ samples (irq/) and run.json; results.duckdb indexes all runs (`hynet results DIR`). An existing run folder is never overwritten: --resume skips completed runs and moves incomplete ones aside (RUN.incomplete-N) before redoing them. A failed run is recorded and the series goes on (--fail-fast stops). Ctrl-C tears the network down and marks the run aborted. Exit code: 0 all runs ok, 1 a run failed, 130 interrupted; with --gate the gate's code (0 pass, 1 a check failed, 2 could not evaluate).",
+  args: [{ name: "experiment", description: "experiment file (YAML; see docs/experiment.md)", required: true }],
+  options: [
+    { name: "out", short: "o", type: "string", value: "DIR", description: "results folder (created if needed)" },
+    { name: "resume", type: "boolean", description: "skip runs that completed in DIR, redo the others (their folders are moved aside, never deleted)" },
+    { name: "fail-fast", type: "boolean", description: "stop the series at the first failed run" },
+    { name: "gate", type: "boolean", description: "after the series, check the experiment's `gate:` budgets and exit with the gate's code" },
+    { name: "prefix", type: "string", value: "NAME", description: "name prefix for the namespaces and links the runs create (default: the network core's)" },
+  ],
+  examples: [
+    "hynet run examples/quick/experiment.yaml --out results/quick",
+    "hynet run examples/paper/experiment.yaml --out results/paper --resume",
+  ],
+  async run(args, opts, { sys, signal }) {
+    if (typeof opts.out !== "string" || !opts.out) throw new UsageError("--out DIR is required: the folder the series writes its results into");
+    const exp = await loadExperiment(args[0]);
+    const deps = await defaultDeps();
+    const result = await runSeries(
+      exp,
+      { out: opts.out, resume: opts.resume === true, failFast: opts.failFast === true, prefix: typeof opts.prefix === "string" ? opts.prefix : undefined, signal },
+      sys,
+      deps,
+    );
+    const code = seriesExitCode(result);
+    if (opts.gate && code !== 130) {
+      const gateCode = await runGateAfterSeries(exp, result.out, sys);
+      return code === 1 && gateCode === 0 ? 1 : gateCode;
+    }
+    return code;
+  },
+};

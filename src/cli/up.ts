@@ -1,0 +1,44 @@
+/** `hynet up <topology.yaml>`: bring a network up and leave it running. */
+import { loadTopology } from "../topo/index.js";
+import { DEFAULT_KINDS, Net, nodeKinds, linkKinds, switchKinds } from "../net/index.js";
+import { PrivilegeError } from "../errors.js";
+import type { CommandSpec } from "./spec.js";
+
+export const upCommand: CommandSpec = {
+  name: "up",
+  summary: "bring a topology up (namespaces, links, bridges) and leave it running",
+  description:
+    "Creates every host, switch and link of the topology file with the chosen kinds, sets addresses, MACs, MTUs, routes, " +
+    "neighbours and sysctls, records every resource in the state folder ($HYNET_STATE_DIR, default /run/hynet) and exits, " +
+    "leaving the network running. `hynet exec` runs commands on its hosts, `hynet down` removes it, `hynet clean` removes " +
+    "whatever a crash left. If the start fails or is interrupted, everything already made is removed. Needs root.",
+  args: [{ name: "topology", description: "the topology file (YAML, see docs/topology.md)", required: true }],
+  options: [
+    { name: "host-kind", type: "string", value: "K", default: DEFAULT_KINDS.host, description: `node kind for hosts (${Object.keys(nodeKinds).join(", ")})` },
+    { name: "link-kind", type: "string", value: "K", default: DEFAULT_KINDS.link, description: `link kind (${Object.keys(linkKinds).join(", ")})` },
+    { name: "switch-kind", type: "string", value: "K", default: DEFAULT_KINDS.switch, description: `switch kind (${Object.keys(switchKinds).join(", ")})` },
+    { name: "prefix", type: "string", value: "P", description: "name prefix for everything this network makes (default: random hn????)" },
+  ],
+  examples: ["hynet up examples/paper/topology.yaml", "hynet up examples/paper/topology.yaml --host-kind vm --link-kind veth", "hynet up chain.yaml --dry-run"],
+  async run(args, opts, ctx) {
+    const topo = await loadTopology(args[0]);
+    if (!ctx.sys.dryRun && !ctx.sys.isRoot()) throw new PrivilegeError("`hynet up` creates network namespaces and links");
+    const net = new Net(
+      topo,
+      { host: String(opts.hostKind), link: String(opts.linkKind), switch: String(opts.switchKind) },
+      ctx.sys,
+      { prefix: opts.prefix as string | undefined },
+    );
+    await net.start(ctx.signal);
+    net.detach();
+    const hosts = topo.hosts.map((h) => h.name).join(" ");
+    ctx.sys.emit({
+      type: "result",
+      scope: "net",
+      kind: "net.up",
+      line: `${topo.name} is up as ${net.prefix}: hosts ${hosts}${topo.switches.length ? `; switches ${topo.switches.map((s) => s.name).join(" ")}` : ""} (hynet exec <host> -- <cmd>; hynet down)`,
+      data: { prefix: net.prefix, name: topo.name, hosts: net.hosts().map((h) => ({ name: h.name, kind: h.kind, netns: h.netns })) },
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,371 @@
+/**
+ * Everything computed after both captures are read: one radix sort of all
+ * matches into the per-packet table's order (latency desc, pre ts, post ts,
+ * dst port, then pre capture position), from which the worst-of list, the
+ * histogram, the percentiles and the per-flow percentiles all follow; one
+ * pass in post arrival order for mean, stddev, PDV and RFC 3550 jitter; and
+ * the per-side packet rate and inter-arrival histograms.
+ */
+import type { PairEngine } from "./engine.js";
+import { percentileRank } from "./percentile.js";
+import { radixSort } from "./sort.js";
+
+/** 2^33 − 1: latencies are below 5 s < 2^33 ns, so (2^33 − 1 − latency) fits 33 bits of the sort key. */
+export const LAT_MAX = 8589934591;
+const TWO32 = 4294967296;
+
+export interface LatencyStats {
+  count: number;
+  min: number | null;
+  mean: number | null;
+  stddev: number | null;
+  p50: number | null;
+  p99: number | null;
+  p999: number | null;
+  p9999: number | null;
+  max: number | null;
+  pdvMean: number | null;
+  pdvMax: number | null;
+  rfc3550: number | null;
+}
+
+export interface SideStats {
+  /** All records of the side. */
+  records: number;
+  /** Records with ts ≥ min + trim. */
+  received: number;
+  minTrimmed: number;
+  /** Non-empty 1-second buckets: start (relative ns) and count, ascending. */
+  rateTs: number[];
+  rateCount: number[];
+  /** Mean records per non-empty bucket, null without records. */
+  pps: number | null;
+  /** Inter-arrival histogram: bucket (ns) and count, ascending. */
+  gapBucket: number[];
+  gapCount: number[];
+}
+
+export interface Analysis {
+  trimNs: number;
+  /** Latency shift subtracted from every reported latency (calibration floor), 0 if none. */
+  shift: number;
+  /** Sorted order of all matches: decode with `entry()`. */
+  keyHi: Uint32Array;
+  keyLo: Uint32Array;
+  rankToPre: Uint32Array | null;
+  /** Trimmed latencies (shifted), descending. */
+  trimmedDesc: Float64Array;
+  trimmedCount: number;
+  /** Positions in the sorted order of the worst-of rows. */
+  worst: Uint32Array;
+  overall: LatencyStats;
+  flows: LatencyStats[];
+  hist: { bucket: number[]; count: number[] };
+  pre: SideStats;
+  post: SideStats;
+  postMin: number;
+}
+
+/** Decode sorted entry k: latency (unshifted) and pre record. */
+export function entry(a: Analysis, k: number, out: { lat: number; pre: number }): void {
+  const lo = a.keyLo[k];
+  const invLat = a.keyHi[k] * 2 + (lo >>> 31);
+  out.lat = LAT_MAX - invLat;
+  const rank = lo & 0x7fffffff;
+  out.pre = a.rankToPre ? a.rankToPre[rank] : rank;
+}
+
+function isSortedByTsPort(ts: Float64Array, ports: Uint32Array, n: number): boolean {
+  for (let i = 1; i < n; i++) {
+    const d = ts[i] - ts[i - 1];
+    if (d < 0 || (d === 0 && (ports[i] & 0xffff) < (ports[i - 1] & 0xffff))) return false;
+  }
+  return true;
+}
+
+/** Pre records ordered by (ts, dst port, capture position): the tie order of the per-packet table. */
+function preOrder(e: PairEngine): { rankToPre: Uint32Array | null; preRank: Uint32Array | null } {
+  const n = e.preN;
+  if (isSortedByTsPort(e.preTs, e.prePorts, n)) return { rankToPre: null, preRank: null };
+  let min = Infinity;
+  for (let i = 0; i < n; i++) if (e.preTs[i] < min) min = e.preTs[i];
+  const port = new Uint32Array(n);
+  const tsLo = new Uint32Array(n);
+  const tsHi = new Uint32Array(n);
+  const perm = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = e.preTs[i] - min;
+    const hi = Math.floor(v / TWO32);
+    tsHi[i] = hi;
+    tsLo[i] = v - hi * TWO32;
+    port[i] = e.prePorts[i] & 0xffff;
+    perm[i] = i;
+  }
+  radixSort([port, tsLo, tsHi], n, [perm]);
+  const preRank = new Uint32Array(n);
+  for (let r = 0; r < n; r++) preRank[perm[r]] = r;
+  return { rankToPre: perm, preRank };
+}
+
+function emptyStats(): LatencyStats {
+  return { count: 0, min: null, mean: null, stddev: null, p50: null, p99: null, p999: null, p9999: null, max: null, pdvMean: null, pdvMax: null, rfc3550: null };
+}
+
+function sideStats(ts: Float64Array, trimNs: number, bucket: number): SideStats {
+  const n = ts.length;
+  const s: SideStats = { records: n, received: 0, minTrimmed: NaN, rateTs: [], rateCount: [], pps: null, gapBucket: [], gapCount: [] };
+  if (n === 0) return s;
+  let min = Infinity;
+  for (let i = 0; i < n; i++) if (ts[i] < min) min = ts[i];
+  const thr = min + trimNs;
+  let kept = 0;
+  let minT = Infinity;
+  let maxT = -Infinity;
+  let sorted = true;
+  let prev = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i];
+    if (t < thr) continue;
+    kept++;
+    if (t < minT) minT = t;
+    if (t > maxT) maxT = t;
+    if (t < prev) sorted = false;
+    prev = t;
+  }
+  s.received = kept;
+  if (kept === 0) return s;
+  s.minTrimmed = minT;
+  let trimmed: Float64Array;
+  if (kept === n && sorted) trimmed = ts;
+  else {
+    trimmed = new Float64Array(kept);
+    let j = 0;
+    for (let i = 0; i < n; i++) if (ts[i] >= thr) trimmed[j++] = ts[i];
+    if (!sorted) trimmed.sort();
+  }
+  // 1-second buckets from the first trimmed record; trimmed is sorted, so they come out ascending.
+  let bucketStart = 0;
+  let bucketIdx = -1;
+  let cnt = 0;
+  for (let i = 0; i < kept; i++) {
+    const k = Math.floor((trimmed[i] - minT) / 1e9);
+    if (k !== bucketIdx) {
+      if (cnt > 0) {
+        s.rateTs.push(bucketStart);
+        s.rateCount.push(cnt);
+      }
+      bucketIdx = k;
+      bucketStart = minT + k * 1e9;
+      cnt = 0;
+    }
+    cnt++;
+  }
+  s.rateTs.push(bucketStart);
+  s.rateCount.push(cnt);
+  s.pps = kept / s.rateCount.length;
+  // Inter-arrival gaps: dense counts for small buckets, a Map for the rare large gaps.
+  const DENSE = 1 << 16;
+  const dense = new Float64Array(DENSE);
+  const sparse = new Map<number, number>();
+  for (let i = 1; i < kept; i++) {
+    const g = Math.floor((trimmed[i] - trimmed[i - 1]) / bucket);
+    if (g < DENSE) dense[g]++;
+    else sparse.set(g, (sparse.get(g) ?? 0) + 1);
+  }
+  for (let g = 0; g < DENSE; g++) {
+    if (dense[g] > 0) {
+      s.gapBucket.push(g * bucket);
+      s.gapCount.push(dense[g]);
+    }
+  }
+  for (const g of [...sparse.keys()].sort((a, b) => a - b)) {
+    s.gapBucket.push(g * bucket);
+    s.gapCount.push(sparse.get(g)!);
+  }
+  return s;
+}
+
+export interface AnalysisParams {
+  bucketSize: number;
+  trimNs: number;
+  numWorst: number;
+  shift: number;
+}
+
+export function analyse(e: PairEngine, p: AnalysisParams): Analysis {
+  const M = e.matchN;
+  const postTs = e.postTs.view();
+  let postMin = Infinity;
+  for (let i = 0; i < postTs.length; i++) if (postTs[i] < postMin) postMin = postTs[i];
+  const thr = postMin + p.trimNs;
+  const shift = p.shift;
+
+  // Arrival-order pass over trimmed matches: counts, mean/stddev (Welford), PDV, RFC 3550 jitter.
+  const nFlows = e.flows.size;
+  const fCount = new Float64Array(nFlows);
+  const fMean = new Float64Array(nFlows);
+  const fM2 = new Float64Array(nFlows);
+  const fPrev = new Float64Array(nFlows).fill(NaN);
+  const fPdvSum = new Float64Array(nFlows);
+  const fPdvN = new Float64Array(nFlows);
+  const fPdvMax = new Float64Array(nFlows);
+  const fJ = new Float64Array(nFlows);
+  let count = 0;
+  let mean = 0;
+  let m2 = 0;
+  let prevLat = NaN;
+  let pdvSum = 0;
+  let pdvN = 0;
+  let pdvMax = 0;
+  let jitter = 0;
+  const lat = e.matchLat;
+  const mpre = e.matchPre;
+  const preTs = e.preTs;
+  const preFlow = e.preFlow;
+  for (let m = 0; m < M; m++) {
+    const pi = mpre[m];
+    const l = lat[m];
+    if (preTs[pi] + l < thr) continue;
+    const v = l - shift;
+    count++;
+    const d = v - mean;
+    mean += d / count;
+    m2 += d * (v - mean);
+    if (prevLat === prevLat) {
+      const D = Math.abs(l - prevLat);
+      pdvSum += D;
+      pdvN++;
+      if (D > pdvMax) pdvMax = D;
+      jitter += (D - jitter) / 16;
+    }
+    prevLat = l;
+    const f = preFlow[pi];
+    const c = ++fCount[f];
+    const fd = v - fMean[f];
+    fMean[f] += fd / c;
+    fM2[f] += fd * (v - fMean[f]);
+    const fp = fPrev[f];
+    if (fp === fp) {
+      const D = Math.abs(l - fp);
+      fPdvSum[f] += D;
+      fPdvN[f]++;
+      if (D > fPdvMax[f]) fPdvMax[f] = D;
+      fJ[f] += (D - fJ[f]) / 16;
+    }
+    fPrev[f] = l;
+  }
+
+  // Sort all matches: key = (LAT_MAX − latency) · 2^31 + pre rank, as two 32-bit words.
+  const { rankToPre, preRank } = preOrder(e);
+  const keyHi = new Uint32Array(M);
+  const keyLo = new Uint32Array(M);
+  for (let m = 0; m < M; m++) {
+    const inv = LAT_MAX - lat[m];
+    const odd = inv % 2;
+    keyHi[m] = (inv - odd) / 2;
+    keyLo[m] = odd * 2147483648 + (preRank ? preRank[mpre[m]] : mpre[m]);
+  }
+  radixSort([keyLo, keyHi], M);
+
+  const a: Analysis = {
+    trimNs: p.trimNs,
+    shift,
+    keyHi,
+    keyLo,
+    rankToPre,
+    trimmedDesc: new Float64Array(count),
+    trimmedCount: count,
+    worst: new Uint32Array(Math.min(p.numWorst, count)),
+    overall: emptyStats(),
+    flows: [],
+    hist: { bucket: [], count: [] },
+    pre: sideStats(e.preTs.subarray(0, e.preN), p.trimNs, p.bucketSize),
+    post: sideStats(postTs, p.trimNs, p.bucketSize),
+    postMin,
+  };
+
+  // Per-flow percentile targets, as positions counted from the top of the descending order.
+  const QS = [0.5, 0.99, 0.999, 0.9999];
+  const fTarget: number[][] = [];
+  const fVal: (number | null)[][] = [];
+  for (let f = 0; f < nFlows; f++) {
+    const n = fCount[f];
+    fTarget.push(QS.map((q) => (n > 0 ? n - percentileRank(q, n) + 1 : 0)));
+    fVal.push(QS.map(() => null));
+  }
+  const fSeen = new Float64Array(nFlows);
+  const fMin = new Float64Array(nFlows);
+  const fMax = new Float64Array(nFlows);
+
+  const ent = { lat: 0, pre: 0 };
+  let t = 0;
+  let w = 0;
+  // Without a trim every match is kept: skip the random access to its pre time.
+  const trimming = p.trimNs > 0;
+  for (let k = 0; k < M; k++) {
+    entry(a, k, ent);
+    if (trimming && preTs[ent.pre] + ent.lat < thr) continue;
+    const v = ent.lat - shift;
+    a.trimmedDesc[t++] = v;
+    if (w < a.worst.length) a.worst[w++] = k;
+    const f = preFlow[ent.pre];
+    const seen = ++fSeen[f];
+    if (seen === 1) fMax[f] = v;
+    fMin[f] = v;
+    const tg = fTarget[f];
+    for (let q = 0; q < 4; q++) if (tg[q] === seen) fVal[f][q] = v;
+  }
+
+  // Histogram, ascending.
+  const b = p.bucketSize;
+  for (let i = count - 1; i >= 0; ) {
+    const bk = Math.floor(a.trimmedDesc[i] / b) * b;
+    let c = 0;
+    while (i >= 0 && Math.floor(a.trimmedDesc[i] / b) * b === bk) {
+      c++;
+      i--;
+    }
+    a.hist.bucket.push(bk);
+    a.hist.count.push(c);
+  }
+
+  const at = (q: number) => a.trimmedDesc[count - percentileRank(q, count)];
+  if (count > 0) {
+    a.overall = {
+      count,
+      min: a.trimmedDesc[count - 1],
+      mean,
+      stddev: Math.sqrt(m2 / count),
+      p50: at(0.5),
+      p99: at(0.99),
+      p999: at(0.999),
+      p9999: at(0.9999),
+      max: a.trimmedDesc[0],
+      pdvMean: pdvN > 0 ? pdvSum / pdvN : null,
+      pdvMax: pdvN > 0 ? pdvMax : null,
+      rfc3550: jitter,
+    };
+  }
+  for (let f = 0; f < nFlows; f++) {
+    const n = fCount[f];
+    if (n === 0) {
+      a.flows.push(emptyStats());
+      continue;
+    }
+    a.flows.push({
+      count: n,
+      min: fMin[f],
+      mean: fMean[f],
+      stddev: Math.sqrt(fM2[f] / n),
+      p50: fVal[f][0],
+      p99: fVal[f][1],
+      p999: fVal[f][2],
+      p9999: fVal[f][3],
+      max: fMax[f],
+      pdvMean: fPdvN[f] > 0 ? fPdvSum[f] / fPdvN[f] : null,
+      pdvMax: fPdvN[f] > 0 ? fPdvMax[f] : null,
+      rfc3550: fJ[f],
+    });
+  }
+  return a;
+}

@@ -1,0 +1,132 @@
+/** Evaluate one pre/post capture pair into its output files (see docs/evaluate.md). */
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { AbortedError, fileError, InputError } from "../errors.js";
+import { logger } from "../events.js";
+import { checkWritableDir, type Sys } from "../sys/index.js";
+import { analyse } from "./analysis.js";
+import { loadCalibration, type Calibration } from "./calibration.js";
+import { PairEngine } from "./engine.js";
+import { parseFlowKey } from "./flows.js";
+import {
+  csvToParquet,
+  gapCsv,
+  hdrCsv,
+  histCsv,
+  latencyFlowsCsv,
+  OutputSet,
+  packetRateCsv,
+  percentilesCsv,
+  transferrateCsv,
+  worstCsv,
+} from "./outputs.js";
+import { checkParams, outputNames, type EvalParams } from "./params.js";
+import { readFrames, type CaptureInfo } from "./readers/index.js";
+import { buildSummary, flowsCsv, summaryLine, type EvalSummary } from "./summary.js";
+
+async function sizeOf(file: string, what: string): Promise<number> {
+  try {
+    const st = await fsp.stat(file);
+    if (st.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    return st.size;
+  } catch (e) {
+    throw fileError(e, file, `read ${what} capture`);
+  }
+}
+
+/**
+ * Columns to reserve for a capture of `bytes` bytes: a record is a ≥ 46-byte frame plus a
+ * ≥ 16-byte record header, so bytes / 62 bounds a plain file; the ×4 margin covers a typical
+ * compressed one, and columns grow by doubling past it. Over-reserving costs address space
+ * only: pages are touched when written.
+ */
+function recordBound(bytes: number): number {
+  return Math.min(Math.ceil((bytes * 4) / 62), 1 << 28);
+}
+
+async function read(file: string, side: "pre" | "post", e: PairEngine, sys: Sys, signal?: AbortSignal): Promise<CaptureInfo> {
+  const total = await sizeOf(file, side);
+  const task = `read ${path.basename(file)}`;
+  // Progress only for files that take a while: the first event after 1 s, then every 250 ms.
+  let last = Date.now() + 750;
+  let shown = false;
+  const onProgress = (done: number) => {
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    shown = true;
+    sys.emit({ type: "progress", scope: "evaluate", task, phase: side, done, total, unit: "bytes" });
+  };
+  const visit =
+    side === "pre"
+      ? (b: Buffer, off: number, caplen: number, _w: number, sec: number, nsec: number, lt: number) => e.addPre(b, off, caplen, sec, nsec, lt)
+      : (b: Buffer, off: number, caplen: number, _w: number, sec: number, nsec: number, lt: number) => e.addPost(b, off, caplen, sec, nsec, lt);
+  const info = await readFrames(file, visit, { signal, onProgress });
+  if (shown) sys.emit({ type: "progress", scope: "evaluate", task, phase: side, done: total, total, unit: "bytes" });
+  return info;
+}
+
+export async function evaluatePair(pre: string, post: string, outDir: string, p: EvalParams, sys: Sys, signal?: AbortSignal): Promise<EvalSummary> {
+  const t0 = sys.monoNs();
+  checkParams(p);
+  const log = logger(sys.emit, "evaluate");
+  const preSize = await sizeOf(pre, "pre");
+  const postSize = await sizeOf(post, "post");
+  await checkWritableDir(outDir);
+  let calibration: Calibration | undefined;
+  if (p.calibration) calibration = await loadCalibration(p.calibration);
+
+  const e = new PairEngine({ strictMarker: p.strictMarker, flowKey: parseFlowKey(p.flowKey), preFile: pre, postFile: post });
+  e.reserve(recordBound(preSize), recordBound(postSize));
+  const preInfo = await read(pre, "pre", e, sys, signal);
+  if (e.preN >= 2 ** 31) throw new InputError("CAPTURE_TOO_LARGE", "more than 2^31 records in one pre capture", { file: pre, hint: "split the capture" });
+  e.finishPre();
+  const postInfo = await read(post, "post", e, sys, signal);
+  e.finishPost();
+  if (signal?.aborted) throw new AbortedError();
+
+  const shift = calibration && p.subtractFloor ? Math.round(calibration.floor_p50_ns) : 0;
+  const a = analyse(e, { bucketSize: p.bucketSize, trimNs: Math.round(p.trimMs * 1e6), numWorst: p.numWorst, shift });
+
+  const names = outputNames(pre, p);
+  const out = new OutputSet(outDir);
+  try {
+    await out.text(names.hist, histCsv(a));
+    await worstCsv(out.writer(names.worst), e, a);
+    await out.text(names.percentiles, percentilesCsv(a));
+    if (a.pre.received === 0) log.warn(`${path.basename(pre)}: no pre records${p.trimMs > 0 ? " after the trim" : ""}: transferrate left empty (it would divide by zero)`);
+    await out.text(names.transferrate, transferrateCsv(a));
+    await packetRateCsv(out.writer(names.packetratepre), a.pre, e.baseSec);
+    await packetRateCsv(out.writer(names.packetratepost), a.post, e.baseSec);
+    const wantCsv = p.formats.includes("csv");
+    const wantParquet = p.formats.includes("parquet");
+    if (wantCsv || wantParquet) {
+      const csv = out.temp(names.latencyFlowsCsv, wantCsv);
+      try {
+        await latencyFlowsCsv(csv, e, a);
+        await csv.close();
+        if (signal?.aborted) throw new AbortedError();
+        if (wantParquet) {
+          const pq = out.temp(names.latencyFlowsParquet);
+          await csvToParquet(csv.tmp, pq.tmp);
+        }
+      } finally {
+        if (!wantCsv) await csv.abort();
+      }
+    }
+    await out.text(names.jitterpre, gapCsv(a.pre));
+    await out.text(names.jitterpost, gapCsv(a.post));
+    const files = [...out.names, names.flows, names.hdr, names.summary];
+    const summary = buildSummary({ pre, post, outDir, files, p, preInfo, postInfo, e, a, calibration, elapsedS: Number(sys.monoNs() - t0) / 1e9 });
+    await out.text(names.flows, flowsCsv(summary));
+    await out.text(names.hdr, hdrCsv(a));
+    await out.text(names.summary, JSON.stringify(summary, null, 2) + "\n");
+    if (signal?.aborted) throw new AbortedError();
+    await out.commitAll();
+    sys.emit({ type: "result", scope: "evaluate", kind: "evaluate.summary", line: summaryLine(summary), data: summary });
+    return summary;
+  } catch (err) {
+    await out.abortAll();
+    throw err;
+  }
+}

@@ -1,0 +1,25 @@
+/** The runner's dependencies bound to hynet's own emulation core, load generators, timestampers and evaluator. */
+import { evaluatePair } from "../evaluate/index.js";
+import { Net, nodeKinds, linkKinds } from "../net/index.js";
+import { loadgens } from "../traffic/registry.js";
+import { timestampers } from "../capture/registry.js";
+import { loadTopology, type Topology } from "../topo/index.js";
+import type { RunnerDeps } from "./deps.js";
+
+export async function defaultDeps(): Promise<RunnerDeps> {
+  return {
+    loadTopology,
+    interfacesOf: (t) => {
+      const topo = t as Topology;
+      const out: Record<string, string[]> = Object.fromEntries(topo.hosts.map((h) => [h.name, h.interfaces.map((i) => i.ifname)]));
+      for (const l of topo.links) for (const end of [l.a, l.b]) out[end.node]?.push(end.ifname);
+      return out;
+    },
+    createNet: (topo, kinds, sys, opts) => new Net(topo as Topology, kinds, sys, opts),
+    nodeKinds: () => Object.keys(nodeKinds),
+    linkKinds: () => Object.keys(linkKinds),
+    loadgens,
+    timestampers,
+    evaluatePair: (pre, post, outDir, p, sys, signal) => evaluatePair(pre, post, outDir, p, sys, signal),
+  };
+}

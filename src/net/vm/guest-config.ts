@@ -1,0 +1,51 @@
+/**
+ * What a VM host's guest is told after it booted: NIC names, MTUs,
+ * sysctls, addresses, routes and neighbours from the topology, as one sh
+ * script run by the agent (one round trip per guest). Plain data in, text
+ * out, so tests can read it. Addresses, routes and neighbours are the very
+ * `ip -batch` lines namespace hosts get (hostConfigLines), so both kinds
+ * configure a host the same way.
+ */
+import { createHash } from "node:crypto";
+import type { NodePlan } from "../kinds.js";
+import { hostConfigLines } from "../nodes/namespace.js";
+import { shQuote } from "./agent.js";
+
+/** A locally administered unicast MAC that is stable for (network, host, interface). */
+export function guestMac(prefix: string, host: string, ifname: string): string {
+  const h = createHash("sha256").update(`${prefix}/${host}/${ifname}`).digest();
+  return ["52", "54", ...[h[0], h[1], h[2], h[3]].map((b) => b.toString(16).padStart(2, "0"))].join(":");
+}
+
+/** The MAC the guest NIC of an interface gets: the topology's, else a stable generated one. */
+export function nicMac(prefix: string, node: NodePlan, i: number): string {
+  const intf = node.intfs[i];
+  return (intf.mac ?? guestMac(prefix, node.spec.name, intf.ifname)).toLowerCase();
+}
+
+/** sysctl key → /proc/sys path, as sysctl(8) and NET's namespace kind read it (dots, or slashes when an interface name has dots). */
+export function sysctlPath(key: string): string {
+  const p = key.includes("/") ? key : key.replace(/[./]/g, (c) => (c === "." ? "/" : "."));
+  return `/proc/sys/${p}`;
+}
+
+export function guestConfigScript(node: NodePlan, macs: string[]): string {
+  const L: string[] = ["set -e"];
+  // Find each NIC by its MAC; rename in two steps so that names may be swapped (eth0 ↔ eth1).
+  L.push(`byaddr() { for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$1" ] && { echo "\${d##*/}"; return 0; }; done; echo "no NIC with MAC $1" >&2; return 1; }`);
+  node.intfs.forEach((_, i) => L.push(`n${i}=$(byaddr ${macs[i]})`, `/bin/ip link set dev "$n${i}" name hynet-tmp${i}`));
+  node.intfs.forEach((intf, i) => {
+    L.push(`/bin/ip link set dev hynet-tmp${i} name ${shQuote(intf.ifname)}`);
+    if (intf.mtu) L.push(`/bin/ip link set dev ${shQuote(intf.ifname)} mtu ${intf.mtu}`);
+  });
+  // Sysctls before addresses, as on namespace hosts (they can change how addresses behave).
+  for (const [k, v] of Object.entries(node.spec.sysctls)) {
+    const p = sysctlPath(k);
+    const glob = p.split("/").map((c) => (c === "*" || c === "" ? c : shQuote(c))).join("/");
+    L.push(`for f in ${glob}; do [ -e "$f" ] || { echo "no sysctl ${k}" >&2; exit 1; }; echo ${shQuote(String(v))} > "$f"; done`);
+  }
+  // A static entry stays valid only while its interface is up: hostConfigLines brings links up first.
+  // /bin/ip: iproute2's, not the busybox applet the shell would prefer.
+  L.push("/bin/ip -batch - <<'HYNET_EOF'", ...hostConfigLines({ ...node, intfs: node.intfs.map((i) => ({ ...i, external: undefined })) }), "HYNET_EOF");
+  return L.join("\n") + "\n";
+}

@@ -1,0 +1,90 @@
+/**
+ * Finding the runs of a results folder (layout in docs/results.md): every
+ * sub-folder with a run.json or an eval/ folder is a run. run.json gives the
+ * loop variables and the status; when it is missing (a folder of evaluated
+ * captures copied by hand), the variables are read back from the folder name
+ * (`rate50000-linkveth-nodenamespace-burst1`).
+ */
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { InputError, fileError } from "../errors.js";
+import { exists, readText } from "../sys/files.js";
+
+export type Scalar = string | number | boolean;
+
+export interface RunRef {
+  name: string;
+  dir: string;
+  variables: Record<string, Scalar>;
+  status: string;
+  error?: string;
+  /** Number of test flows the load generator sent, when known. */
+  flows?: number;
+}
+
+/** "rate50000-linkveth-nodenamespace-burst1" → {rate: 50000, link: "veth", node: "namespace", burst: 1}. */
+export function variablesFromName(name: string): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {};
+  for (const part of name.split("-")) {
+    const m = /^(rate|link|node|burst|repeat|size|flows)(.+)$/.exec(part);
+    if (!m) continue;
+    const n = Number(m[2]);
+    out[m[1]] = m[2] !== "" && Number.isFinite(n) ? n : m[2];
+  }
+  return out;
+}
+
+function errorText(e: unknown): string | undefined {
+  if (e === undefined || e === null) return undefined;
+  if (typeof e === "string") return e;
+  const o = e as { code?: string; message?: string };
+  return [o.code, o.message].filter(Boolean).join(": ") || JSON.stringify(e);
+}
+
+async function readRun(dir: string, name: string): Promise<RunRef> {
+  const runJson = path.join(dir, "run.json");
+  let variables = variablesFromName(name);
+  let status = "ok";
+  let error: string | undefined;
+  let flows: number | undefined;
+  if (await exists(runJson)) {
+    let r: { variables?: Record<string, Scalar>; status?: string; error?: unknown; params?: { flows?: number } };
+    try {
+      r = JSON.parse(await readText(runJson)) as typeof r;
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new InputError("REPORT_BAD_RUN_JSON", `not valid JSON: ${e.message}`, { file: runJson });
+      throw e;
+    }
+    if (r.variables && typeof r.variables === "object") variables = { ...variables, ...r.variables };
+    if (typeof r.status === "string") status = r.status;
+    error = errorText(r.error);
+    const f = Number(r.params?.flows ?? r.variables?.flows);
+    if (Number.isInteger(f) && f > 0) flows = f;
+  }
+  return { name, dir, variables, status, error, flows };
+}
+
+/** The runs in `resultsDir`, sorted by name; a clear error when there are none. */
+export async function findRuns(resultsDir: string): Promise<RunRef[]> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await fsp.readdir(resultsDir, { withFileTypes: true });
+  } catch (e) {
+    throw fileError(e, resultsDir, "read the results folder");
+  }
+  const runs: RunRef[] = [];
+  for (const d of entries) {
+    if (!d.isDirectory() || d.name === "report" || d.name.startsWith(".")) continue;
+    const dir = path.join(resultsDir, d.name);
+    if ((await exists(path.join(dir, "run.json"))) || (await exists(path.join(dir, "eval")))) runs.push(await readRun(dir, d.name));
+  }
+  if (runs.length === 0) {
+    const what = entries.length === 0 ? "it is empty" : `none of its ${entries.length} entries is a run folder`;
+    throw new InputError("REPORT_NO_RUNS", `not a results folder: ${what} (a run folder holds run.json or eval/)`, {
+      file: resultsDir,
+      hint: "give the folder `hynet run` wrote (results/<experiment>), or evaluate captures into <dir>/<run>/eval first",
+    });
+  }
+  runs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return runs;
+}

@@ -1,0 +1,234 @@
+/**
+ * One run's evaluated results, read from its files: eval/ (names per
+ * spec/evaluation.md, B = basename of the pre capture) and irq/. Every file
+ * is optional — a figure whose file is missing is left out and the run page
+ * says so — but a file that is present and malformed is an error naming it.
+ *
+ * Timestamps stay the strings they were in the file (epoch nanoseconds do not
+ * fit a double); figures get seconds relative to the start of measurement,
+ * computed exactly with BigInt.
+ */
+import { promises as fsp, createReadStream } from "node:fs";
+import * as path from "node:path";
+import * as readline from "node:readline";
+import { InputError, fileError } from "../errors.js";
+import { exists, readText } from "../sys/files.js";
+import { readCsv, type Table } from "./csv.js";
+import type { RunRef } from "./discover.js";
+
+export interface EvalFiles {
+  base: string;
+  summary?: string;
+  percentiles?: string;
+  hist?: string;
+  worst?: string;
+  packetratepre?: string;
+  packetratepost?: string;
+  jitterpre?: string;
+  jitterpost?: string;
+  latencyFlows?: string;
+}
+
+/** B.summary.json as the evaluator writes it (snake_case); only the fields the report shows. */
+export interface SummaryJson {
+  pre_records?: number;
+  post_records?: number;
+  matched?: number;
+  lost?: number;
+  duplicated?: number;
+  reordered?: number;
+  misses?: number;
+  latency_ns?: Partial<Record<"min" | "mean" | "stddev" | "p50" | "p99" | "p999" | "p9999" | "max", number | null>>;
+  pdv_ns?: { mean?: number | null; max?: number | null };
+  rfc3550_jitter_ns?: number | null;
+  transfer_rate?: number | null;
+  pre_pps?: number | null;
+  post_pps?: number | null;
+  flows?: unknown[];
+}
+
+/** Per-flow latencies, gathered from B.latency-flows.csv. */
+export interface FlowLatencies {
+  file: string;
+  /** Flow label → latencies in ns, ascending. */
+  flows: Map<string, Float64Array>;
+}
+
+export interface RunData {
+  ref: RunRef;
+  files?: EvalFiles;
+  summary?: SummaryJson;
+  percentiles?: Table;
+  hist?: Table;
+  worst?: Table;
+  ratePre?: Table;
+  ratePost?: Table;
+  jitterPre?: Table;
+  jitterPost?: Table;
+  flowLatencies?: FlowLatencies;
+  interrupts?: Table;
+  softirqs?: Table;
+  /** Start of measurement (epoch ns, as text): the first pre packet-rate bucket, else the first IRQ sample. */
+  t0?: string;
+  /** Why some figures are missing, for the run page. */
+  notes: string[];
+}
+
+export interface LoadOptions {
+  /** B.latency-flows.csv holds every match; above this size the per-flow figures are left out (bytes). */
+  flowFileLimit: number;
+}
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Smallest trim (then bucket size) first when the evaluator was run with several. */
+function pick(names: string[], re: RegExp): string | undefined {
+  const hits = names.filter((n) => re.test(n));
+  hits.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  return hits[0];
+}
+
+export async function findEvalFiles(evalDir: string): Promise<EvalFiles | undefined> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(evalDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw fileError(e, evalDir, "read the eval folder");
+  }
+  const bases = new Set<string>();
+  for (const n of names) {
+    let m = /^(.+)\.summary\.json$/.exec(n);
+    if (m) bases.add(m[1]);
+    m = /^(.+)\.trim_ms\d+\.percentiles\.csv$/.exec(n);
+    if (m) bases.add(m[1]);
+  }
+  if (bases.size === 0) return undefined;
+  const base = [...bases].sort((a, b) => Number(!a.startsWith("latencies-pre")) - Number(!b.startsWith("latencies-pre")) || a.localeCompare(b))[0];
+  const B = esc(base);
+  const at = (n: string | undefined) => (n ? path.join(evalDir, n) : undefined);
+  return {
+    base,
+    summary: at(names.includes(`${base}.summary.json`) ? `${base}.summary.json` : undefined),
+    percentiles: at(pick(names, new RegExp(`^${B}\\.trim_ms\\d+\\.percentiles\\.csv$`))),
+    hist: at(pick(names, new RegExp(`^${B}\\.bucket_size\\d+\\.trim_ms\\d+\\.hist\\.csv$`))),
+    worst: at(pick(names, new RegExp(`^${B}\\.trim_ms\\d+\\.num_worst\\d+\\.worst\\.csv$`))),
+    packetratepre: at(pick(names, new RegExp(`^${B}\\.trim_ms\\d+\\.packetratepre\\.csv$`))),
+    packetratepost: at(pick(names, new RegExp(`^${B}\\.trim_ms\\d+\\.packetratepost\\.csv$`))),
+    jitterpre: at(pick(names, new RegExp(`^${B}\\.bucket_size\\d+\\.trim_ms\\d+\\.jitterpre\\.csv$`))),
+    jitterpost: at(pick(names, new RegExp(`^${B}\\.bucket_size\\d+\\.trim_ms\\d+\\.jitterpost\\.csv$`))),
+    latencyFlows: at(names.includes(`${base}.latency-flows.csv`) ? `${base}.latency-flows.csv` : undefined),
+  };
+}
+
+async function optCsv(file: string | undefined, numeric: string[]): Promise<Table | undefined> {
+  return file ? readCsv(file, numeric) : undefined;
+}
+
+/**
+ * Flows as the load generator made them: packet n (id n − 1) comes from
+ * 10.0.0.10 + (n mod flows) (spec/evaluation.md). B.latency-flows.csv has no
+ * IP addresses, so with a known flow count the flow is told from the id;
+ * without one, from the UDP destination port (the evaluator's default key
+ * minus the addresses).
+ */
+export async function readFlowLatencies(file: string, flows: number | undefined): Promise<FlowLatencies> {
+  const lists = new Map<string, number[]>();
+  const rl = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let header: string[] | undefined;
+  let iLat = -1, iId = -1, iDst = -1;
+  let line = 0;
+  try {
+    for await (const text of rl) {
+      line++;
+      if (!header) {
+        header = text.split(",").map((s) => s.trim());
+        iLat = header.indexOf("latency");
+        iId = header.indexOf("id");
+        iDst = header.indexOf("dstport");
+        if (iLat < 0 || iId < 0 || iDst < 0) {
+          throw new InputError("REPORT_BAD_CSV", `missing column latency, id or dstport (header is "${text}")`, { file, line: 1 });
+        }
+        continue;
+      }
+      if (text === "") continue;
+      const f = text.split(",");
+      const lat = Number(f[iLat]);
+      const id = Number(f[iId]);
+      if (!Number.isFinite(lat) || !Number.isFinite(id)) throw new InputError("REPORT_BAD_CSV", "latency or id is not a number", { file, line });
+      const key = flows ? `10.0.0.${10 + ((id + 1) % flows)}` : `dstport ${f[iDst]}`;
+      let l = lists.get(key);
+      if (!l) lists.set(key, (l = []));
+      l.push(lat);
+    }
+  } catch (e) {
+    throw e instanceof InputError ? e : fileError(e, file, "read");
+  } finally {
+    rl.close();
+  }
+  const out = new Map<string, Float64Array>();
+  for (const k of [...lists.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }))) {
+    out.set(k, Float64Array.from(lists.get(k)!).sort());
+  }
+  return { file, flows: out };
+}
+
+export async function loadRun(ref: RunRef, o: LoadOptions): Promise<RunData> {
+  const d: RunData = { ref, notes: [] };
+  const files = await findEvalFiles(path.join(ref.dir, "eval"));
+  if (!files) {
+    d.notes.push(ref.status === "ok" ? "no evaluator output in eval/" : `run ${ref.status}${ref.error ? `: ${ref.error}` : ""}`);
+  } else {
+    d.files = files;
+    if (files.summary) {
+      try {
+        d.summary = JSON.parse(await readText(files.summary)) as SummaryJson;
+      } catch (e) {
+        if (e instanceof SyntaxError) throw new InputError("REPORT_BAD_SUMMARY", `not valid JSON: ${e.message}`, { file: files.summary });
+        throw e;
+      }
+    }
+    d.percentiles = await optCsv(files.percentiles, ["percentile", "value", "onefraconeminuspercentile"]);
+    d.hist = await optCsv(files.hist, ["latency_bucket", "count"]);
+    d.worst = await optCsv(files.worst, ["latency", "id", "srcport", "dstport"]);
+    d.ratePre = await optCsv(files.packetratepre, ["count"]);
+    d.ratePost = await optCsv(files.packetratepost, ["count"]);
+    d.jitterPre = await optCsv(files.jitterpre, ["bucket", "count"]);
+    d.jitterPost = await optCsv(files.jitterpost, ["bucket", "count"]);
+    for (const [t, f] of [[d.ratePre, files.packetratepre], [d.ratePost, files.packetratepost]] as const) {
+      if (t && !t.columns.includes("ts")) throw new InputError("REPORT_BAD_CSV", 'missing column "ts"', { file: f, line: 1 });
+    }
+    if (d.worst && !(d.worst.columns.includes("prets") && d.worst.columns.includes("postts"))) {
+      throw new InputError("REPORT_BAD_CSV", 'missing column "prets" or "postts"', { file: files.worst, line: 1 });
+    }
+    if (files.latencyFlows) {
+      const size = (await fsp.stat(files.latencyFlows)).size;
+      if (size <= o.flowFileLimit) {
+        const flows = ref.flows ?? (Array.isArray(d.summary?.flows) && d.summary.flows.length > 0 ? d.summary.flows.length : undefined);
+        d.flowLatencies = await readFlowLatencies(files.latencyFlows, flows);
+      } else {
+        d.notes.push(`per-flow figures left out: ${path.basename(files.latencyFlows)} is ${(size / 2 ** 20).toFixed(0)} MiB (limit ${(o.flowFileLimit / 2 ** 20).toFixed(0)} MiB, --flow-file-limit)`);
+      }
+    }
+  }
+  const irqDir = path.join(ref.dir, "irq");
+  if (await exists(irqDir)) {
+    const fi = path.join(irqDir, "interrupts.csv");
+    const fs = path.join(irqDir, "softirqs.csv");
+    if (await exists(fi)) d.interrupts = await readCsv(fi, ["cpu", "count"]);
+    if (await exists(fs)) d.softirqs = await readCsv(fs, ["cpu", "count"]);
+    for (const [t, f, c] of [[d.interrupts, fi, "irq"], [d.softirqs, fs, "softirq"]] as const) {
+      if (t && !(t.columns.includes("ts_ns") && t.columns.includes(c))) {
+        throw new InputError("REPORT_BAD_CSV", `missing column "ts_ns" or "${c}"`, { file: f, line: 1 });
+      }
+    }
+  }
+  d.t0 = (d.ratePre?.rows[0]?.ts as string | undefined) ?? (d.interrupts?.rows[0]?.ts_ns as string | undefined) ?? (d.softirqs?.rows[0]?.ts_ns as string | undefined);
+  return d;
+}
+
+/** Seconds from `t0` to `ts` (both epoch ns as decimal text), exact to the nanosecond before the final division. */
+export function relSeconds(ts: string, t0: string): number {
+  if (/^-?\d+$/.test(ts) && /^-?\d+$/.test(t0)) return Number(BigInt(ts) - BigInt(t0)) / 1e9;
+  return (Number(ts) - Number(t0)) / 1e9;
+}

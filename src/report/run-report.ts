@@ -1,0 +1,95 @@
+/**
+ * Everything the report makes for one run: its figures (SVG, PNG, PDF and the
+ * CSV behind each) and its page, in <out>/runs/<run>/. Returns the few
+ * numbers the series page needs, so that the run's files are read once.
+ */
+import * as path from "node:path";
+import { ensureDir, writeFileAtomic } from "../sys/files.js";
+import { toCsv, type Row } from "./csv.js";
+import type { RunRef } from "./discover.js";
+import { runFigures, type FigureOptions } from "./figures/index.js";
+import { runPage } from "./html.js";
+import type { Formats } from "./render/index.js";
+import { FigureRenderer } from "./render/index.js";
+import { loadRun, type LoadOptions, type RunData } from "./run-data.js";
+
+export interface RunReportOptions extends FigureOptions, LoadOptions {
+  formats: Formats;
+}
+
+export interface FigureMeta {
+  file: string;
+  title: string;
+  caption: string;
+  width: number;
+  height: number;
+}
+
+export interface RunMeta {
+  name: string;
+  variables: Record<string, string | number | boolean>;
+  status: string;
+  error?: string;
+  /** Folder of the run's page and figures, relative to the report folder. */
+  href: string;
+  figures: FigureMeta[];
+  notes: string[];
+  /** Fraction of pre packets never seen post (0..1), when known. */
+  loss?: number;
+  p9999_ns?: number;
+  p99_ns?: number;
+  max_ns?: number;
+  /** The run's percentile rows, for the overlay HDR plots of the series. */
+  percentiles?: Row[];
+}
+
+export const RUNS_DIR = "runs";
+
+export function lossOf(d: RunData): number | undefined {
+  const s = d.summary;
+  if (s && typeof s.pre_records === "number" && s.pre_records > 0 && typeof s.lost === "number") return s.lost / s.pre_records;
+  if (s && typeof s.transfer_rate === "number") return Math.max(0, 1 - s.transfer_rate);
+  return undefined;
+}
+
+function p9999Of(d: RunData): number | undefined {
+  const v = d.summary?.latency_ns?.p9999;
+  if (typeof v === "number") return v;
+  const r = d.percentiles?.rows.find((x) => Math.abs(Number(x.percentile) - 0.9999) < 1e-12);
+  return r ? Number(r.value) : undefined;
+}
+
+export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions, renderer: FigureRenderer): Promise<RunMeta> {
+  const data = await loadRun(ref, o);
+  const href = `${RUNS_DIR}/${ref.name}`;
+  const dir = path.join(outDir, RUNS_DIR, ref.name);
+  await ensureDir(dir);
+  const figures: FigureMeta[] = [];
+  for (const kind of runFigures) {
+    const fig = kind.build(data, o);
+    if (!fig) continue;
+    const r = await renderer.render(fig.spec, fig.rows, o.formats, fig.signals);
+    const base = path.join(dir, fig.file);
+    await writeFileAtomic(`${base}.csv`, toCsv(fig.columns, fig.rows));
+    if (o.formats.svg) await writeFileAtomic(`${base}.svg`, r.svg);
+    if (o.formats.png) await writeFileAtomic(`${base}.png`, r.png);
+    if (o.formats.pdf) await writeFileAtomic(`${base}.pdf`, r.pdf);
+    figures.push({ file: fig.file, title: fig.title, caption: fig.caption, width: r.width, height: r.height });
+  }
+  const meta: RunMeta = {
+    name: ref.name,
+    variables: ref.variables,
+    status: ref.status,
+    error: ref.error,
+    href,
+    figures,
+    notes: data.notes,
+    loss: lossOf(data),
+    p9999_ns: p9999Of(data),
+    p99_ns: data.summary?.latency_ns?.p99 ?? undefined,
+    max_ns: data.summary?.latency_ns?.max ?? undefined,
+    percentiles: data.percentiles?.rows.map((r) => ({ percentile: r.percentile, value: r.value, onefraconeminuspercentile: r.onefraconeminuspercentile })),
+  };
+  await writeFileAtomic(path.join(dir, "index.html"), runPage(meta, data.summary, o.formats));
+  return meta;
+}

@@ -1,0 +1,31 @@
+/**
+ * Raw reads of the kernel's text interfaces (/proc, /sys). Only src/sys
+ * touches them; parsing lives with the code that needs the numbers
+ * (e.g. src/experiment/irq.ts), so it can be tested on hand-written text.
+ */
+import { promises as fsp } from "node:fs";
+import * as os from "node:os";
+import { fileError } from "../errors.js";
+
+/** The text of a /proc or /sys file; throws a FileError naming it when it cannot be read. */
+export async function readKernelText(file: string): Promise<string> {
+  try {
+    return await fsp.readFile(file, "utf8");
+  } catch (e) {
+    throw fileError(e, file, "read");
+  }
+}
+
+/** Like readKernelText, but undefined where the file does not exist on this machine (no cpufreq in a VM, …). */
+export async function readKernelTextIfAny(file: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The facts Node.js itself knows about the machine, gathered here so callers stay free of `os`. */
+export function machineFacts(): { hostname: string; cpus: number; memoryBytes: number; arch: string; platform: string } {
+  return { hostname: os.hostname(), cpus: os.cpus().length, memoryBytes: os.totalmem(), arch: os.arch(), platform: os.platform() };
+}

@@ -1,0 +1,7 @@
+/** Load-generator kinds: one line each. */
+import type { LoadGenerator } from "./loadgen.js";
+import { builtinLoadGenerator } from "./builtin.js";
+
+export const loadgens: Record<string, LoadGenerator> = {
+  builtin: builtinLoadGenerator,
+};
