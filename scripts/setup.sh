@@ -19,15 +19,20 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
+# The VM guest builder fetches a Debian kernel package with `apt-get download`, which needs package lists.
+need_update=0
+compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null || need_update=1
+if ((${#missing[@]})) || ((need_update)); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "setup: need root to install: ${missing[*]}" >&2
     exit 1
   fi
-  echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
 fi
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
