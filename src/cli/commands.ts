@@ -17,21 +17,22 @@ import { exampleCommand } from "./example.js";
 import { evaluateCommand } from "./evaluate.js";
 import { reportCommand } from "./report.js";
 
+/** In the order `hynet --help` and docs/cli.md list them: the main job first, then its parts. */
 export const commands: CommandSpec[] = [
+  exampleCommand,
+  runCommand,
+  planCommand,
+  resultsCommand,
+  reportCommand,
+  gateCommand,
+  evaluateCommand,
+  synthCommand,
   upCommand,
   execCommand,
+  showCommand,
   downCommand,
   cleanCommand,
-  showCommand,
   loadgenCommand,
   captureCommand,
   calibrateCommand,
-  gateCommand,
-  synthCommand,
-  planCommand,
-  resultsCommand,
-  runCommand,
-  exampleCommand,
-  evaluateCommand,
-  reportCommand,
 ];

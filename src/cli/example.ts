@@ -9,8 +9,7 @@ import { loadExperiment } from "../experiment/file.js";
 import { runSeries } from "../experiment/runner.js";
 import { defaultDeps } from "../experiment/wiring.js";
 import { exists } from "../sys/files.js";
-import { writeReport } from "../report/index.js";
-import { seriesExitCode } from "./run.js";
+import { reportAfterSeries, seriesExitCode } from "./run.js";
 import type { CommandSpec } from "./spec.js";
 
 /** dist/cli/example.js and src/cli/example.ts are both two levels below the package root. */
@@ -44,17 +43,8 @@ export const exampleCommand: CommandSpec = {
     const exp = await loadExperiment(QUICK_EXPERIMENT);
     const result = await runSeries(exp, { out, signal }, sys, await defaultDeps());
     const code = seriesExitCode(result);
-    let reportAt: string | undefined;
-    let reportError: unknown;
-    if (!opts.skipReport && code !== 130 && result.ok > 0) {
-      const dir = path.join(result.out, "report");
-      try {
-        await writeReport(result.out, dir, sys);
-        reportAt = path.join(dir, "index.html");
-      } catch (e) {
-        reportError = e; // say where the results are first: they are complete without the report
-      }
-    }
+    // Say where the results are first: they are complete even if the report fails.
+    const { index: reportAt, error: reportError } = opts.skipReport ? {} : await reportAfterSeries(result, sys);
     const rel = (p: string) => path.relative(process.cwd(), p) || ".";
     sys.emit({
       type: "result",

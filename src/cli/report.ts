@@ -1,7 +1,6 @@
 /** `hynet report`: the paper's figures and one HTML page for a results folder. */
 import * as path from "node:path";
 import type { CommandSpec } from "./spec.js";
-import { writeReport } from "../report/index.js";
 import { UsageError } from "../errors.js";
 
 export const reportCommand: CommandSpec = {
@@ -30,6 +29,8 @@ export const reportCommand: CommandSpec = {
         throw new UsageError(`--${k === "flowFileLimit" ? "flow-file-limit" : k} must be a whole number${k === "jobs" ? " ≥ 1" : " ≥ 0"}, got ${String(v)}`);
       }
     }
+    // Loaded here, not at start-up: the plotting libraries take about a second to load.
+    const { writeReport } = await import("../report/index.js");
     const r = await writeReport(results, out, sys, {
       jobs: typeof opts.jobs === "number" ? opts.jobs : undefined,
       worst: typeof opts.worst === "number" ? opts.worst : undefined,

@@ -7,6 +7,24 @@ import { loadGateSection, parseBudgets, runGate } from "../gate/index.js";
 import type { Sys } from "../sys/index.js";
 import type { Experiment } from "../experiment/file.js";
 import type { CommandSpec } from "./spec.js";
+import * as path from "node:path";
+
+/**
+ * Writes `<out>/report/index.html` after a series that has at least one
+ * completed run. A failed report does not spoil the results: the error is
+ * returned so the caller can say where the results are first.
+ */
+export async function reportAfterSeries(result: SeriesResult, sys: Sys): Promise<{ index?: string; error?: unknown }> {
+  if (result.aborted > 0 || result.ok === 0) return {};
+  try {
+    // Loaded here, not at start-up: the plotting libraries take about a second to load.
+    const { writeReport } = await import("../report/index.js");
+    const r = await writeReport(result.out, path.join(result.out, "report"), sys);
+    return { index: r.index };
+  } catch (error) {
+    return { error };
+  }
+}
 
 /** 0 all runs ok, 1 a run failed, 130 interrupted. */
 export function seriesExitCode(r: SeriesResult): number {
@@ -33,6 +51,7 @@ export const runCommand: CommandSpec = {
     { name: "fail-fast", type: "boolean", description: "stop the series at the first failed run" },
     { name: "gate", type: "boolean", description: "after the series, check the experiment's `gate:` budgets and exit with the gate's code" },
     { name: "prefix", type: "string", value: "NAME", description: "name prefix for the namespaces and links the runs create (default: the network core's)" },
+    { name: "skip-report", type: "boolean", description: "do not write the HTML report (DIR/report/index.html) at the end" },
   ],
   examples: [
     "hynet run examples/quick/experiment.yaml --out results/quick",
@@ -49,6 +68,11 @@ export const runCommand: CommandSpec = {
       deps,
     );
     const code = seriesExitCode(result);
+    if (!opts.skipReport) {
+      const report = await reportAfterSeries(result, sys);
+      if (report.index) sys.emit({ type: "result", scope: "run", kind: "run.report", line: `report: ${path.relative(process.cwd(), report.index) || report.index}`, data: { report: report.index } });
+      if (report.error) throw report.error;
+    }
     if (opts.gate && code !== 130) {
       const gateCode = await runGateAfterSeries(exp, result.out, sys);
       return code === 1 && gateCode === 0 ? 1 : gateCode;

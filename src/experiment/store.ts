@@ -8,7 +8,8 @@
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
+// DuckDB takes most of a second to load: only commands that open the store pay for it.
+import type { DuckDBInstance, DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { FileError, InputError, SystemError, fileError } from "../errors.js";
 import { logger } from "../events.js";
 import type { Sys } from "../sys/context.js";
@@ -257,6 +258,7 @@ export async function openStore(resultsDir: string, sys: Sys, opts: OpenStoreOpt
   if (opts.readOnly && !(await exists(file))) {
     throw new FileError("RESULTS_NO_DB", `no ${DB_FILE} in this folder`, { file: resultsDir, hint: "is this a results folder of `hynet run`? `hynet results DIR --rebuild` builds the database from the run folders" });
   }
+  const { DuckDBInstance } = await import("@duckdb/node-api");
   const deadline = Date.now() + (opts.waitMs ?? 15_000);
   let instance: DuckDBInstance | undefined;
   for (;;) {
