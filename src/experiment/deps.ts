@@ -34,6 +34,7 @@ export interface LoadGenLike {
       warmUpS: number;
       dstMac?: string;
       srcMac?: string;
+      realtime?: boolean;
       signal?: AbortSignal;
       onPhase?: (phase: "warmup" | "pause" | "measure" | "done") => void;
     },
@@ -54,7 +55,7 @@ export interface CaptureResultLike {
 
 export interface TimestamperLike {
   start(
-    o: { pre: { iface: string; netns?: string }; post: { iface: string; netns?: string }; outDir: string; name?: string; snaplen: number; durationS?: number },
+    o: { pre: { iface: string; netns?: string }; post: { iface: string; netns?: string }; outDir: string; name?: string; snaplen: number; durationS?: number; realtime?: boolean },
     sys: Sys,
   ): Promise<{ stop(): Promise<CaptureResultLike> }>;
 }

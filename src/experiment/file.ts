@@ -97,6 +97,11 @@ const trafficSchema = z.strictObject({
   post: endpoint.optional(),
   dst_mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, "expected a MAC address like 3e:e5:a8:40:0d:00").optional(),
   src_mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, "expected a MAC address like 3e:e5:a8:40:0d:00").optional(),
+  /**
+   * Real-time priority for the sender and capture threads. Without it a busy
+   * 2-core machine clumps the pacing (see docs/traffic.md for the numbers).
+   */
+  realtime: z.boolean().default(true),
 });
 
 export const experimentSchema = z.strictObject({
@@ -112,7 +117,7 @@ export const experimentSchema = z.strictObject({
   loadgen: z.string().default("builtin"),
   timestamper: z.string().default("builtin"),
   capture: captureSchema.default(captureSchema.parse({})),
-  traffic: trafficSchema.default({}),
+  traffic: trafficSchema.default({ realtime: true }),
   /** Latency budgets for `hynet run --gate` (validated with the gate's own schema). */
   gate: gateSchema.optional(),
 });

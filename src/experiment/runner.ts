@@ -177,7 +177,7 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
     const startCapture = () => {
       if (!captureStarting) {
         const a = clock.now();
-        captureStarting = timestamper.start({ pre, post, outDir: runDir, name: run.name, snaplen: exp.capture.snaplen }, sys).then((s) => {
+        captureStarting = timestamper.start({ pre, post, outDir: runDir, name: run.name, snaplen: exp.capture.snaplen, realtime: exp.traffic.realtime }, sys).then((s) => {
           captureStartedAt = clock.now();
           clock.add("capture_start", captureStartedAt - a);
           session = s;
@@ -203,6 +203,7 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
         warmUpS: p.warmUpTime,
         dstMac: exp.traffic.dst_mac,
         srcMac: exp.traffic.src_mac,
+        realtime: exp.traffic.realtime,
         signal,
         onPhase: (ph) => {
           const now = clock.now();
