@@ -1,11 +1,11 @@
 /** Shared by the emulation tests: they need root and real namespaces, and clean up by their own prefix. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createSys, type Sys } from "../../src/sys/index.js";
 import type { HynetEvent } from "../../src/events.js";
-import { clean } from "../../src/net/index.js";
+import { clean, type NodeHandle } from "../../src/net/index.js";
 
 export const ROOT = path.join(import.meta.dirname, "../..");
 export const PAPER = path.join(ROOT, "examples/paper/topology.yaml");
@@ -73,4 +73,31 @@ export function addrs(netns: string): Map<string, AddrJson> {
 
 export function globalAddrs(a: AddrJson | undefined): string[] {
   return (a?.addr_info ?? []).filter((x) => x.scope === "global").map((x) => `${x.local}/${x.prefixlen}`);
+}
+
+/**
+ * Pings 10.0.2.20 three times from the paper topology's `lg` host and
+ * returns what tcpdump saw on lg's rx port: the echo requests after they
+ * crossed h1…h7 (rx has no address, as MoonGen's port, so nothing answers).
+ */
+export async function pingAcrossChain(lg: NodeHandle, lgNetns: string, o: { interval: string; wait: string; killAfterMs: number }): Promise<{ ping: string; dump: string }> {
+  const dump = spawn("ip", ["netns", "exec", lgNetns, "tcpdump", "-l", "-n", "-e", "-v", "-c", "3", "-i", "rx", "icmp"], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  dump.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("tcpdump did not start")), 15000);
+    dump.stderr.on("data", (b: Buffer) => {
+      if (b.toString().includes("listening on")) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+  const done = new Promise<number | null>((resolve) => dump.on("close", resolve));
+  const ping = await lg.cmd(["ping", "-c", "3", "-i", o.interval, "-W", o.wait, "10.0.2.20"]);
+  const timer = setTimeout(() => dump.kill("SIGKILL"), o.killAfterMs);
+  const code = await done;
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`tcpdump on lg:rx saw fewer than 3 echo requests (exit ${code}): ${out}`);
+  return { ping: ping.stdout, dump: out };
 }

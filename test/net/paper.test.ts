@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { loadTopology, type Topology } from "../../src/topo/index.js";
 import { Net } from "../../src/net/index.js";
-import { PAPER, addrs, globalAddrs, netnsWith, requireRoot, sh, sweep, testSys, tmpDir, uniquePrefix } from "./helpers.js";
+import { PAPER, addrs, pingAcrossChain, globalAddrs, netnsWith, requireRoot, sh, sweep, testSys, tmpDir, uniquePrefix } from "./helpers.js";
 
 const prefix = uniquePrefix();
 const stateDir = tmpDir("paper");
@@ -59,25 +58,8 @@ describe("the paper topology on namespaces and veth", () => {
 
   it("carries a packet from lg's tx port through h1…h7 to lg's rx port (TTL 64 - 7)", async () => {
     const ns = `${prefix}-lg`;
-    const dump = spawn("ip", ["netns", "exec", ns, "tcpdump", "-l", "-n", "-e", "-v", "-c", "3", "-i", "rx", "icmp"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    dump.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error("tcpdump did not start")), 15000);
-      dump.stderr.on("data", (b: Buffer) => {
-        if (b.toString().includes("listening on")) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
-    const done = new Promise<number | null>((resolve) => dump.on("close", resolve));
-    // lg's rx port has no address (as MoonGen's): the echo requests arrive there and are not answered.
-    const ping = await net.get("lg").cmd(["ping", "-c", "3", "-i", "0.2", "-W", "1", "10.0.2.20"]);
-    expect(ping.stdout).toMatch(/3 packets transmitted, 0 received/);
-    const timer = setTimeout(() => dump.kill("SIGKILL"), 10000);
-    expect(await done).toBe(0);
-    clearTimeout(timer);
+    const { ping, dump: out } = await pingAcrossChain(net.get("lg"), ns, { interval: "0.2", wait: "1", killAfterMs: 10000 });
+    expect(ping).toMatch(/3 packets transmitted, 0 received/);
     const frames = out.split("\n").filter((l) => l.includes("ICMP echo request") || l.includes("> 56:54:00:00:00:01"));
     expect(out.match(/> 56:54:00:00:00:01/g)?.length).toBe(3);
     expect(out.match(/ttl 57,/g)?.length).toBe(3);

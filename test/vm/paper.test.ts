@@ -6,12 +6,11 @@
  * guests and arrives at lg's rx port. One network for the whole file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { loadTopology, type Topology } from "../../src/topo/index.js";
 import { Net } from "../../src/net/index.js";
 import type { HynetEvent } from "../../src/events.js";
-import { PAPER, netnsWith, requireRoot, sweep, testSys, tmpDir, uniquePrefix } from "../net/helpers.js";
+import { PAPER, netnsWith, pingAcrossChain, requireRoot, sweep, testSys, tmpDir, uniquePrefix } from "../net/helpers.js";
 import { qemuPidsWith, requireQemu } from "./helpers.js";
 
 const prefix = uniquePrefix();
@@ -54,25 +53,8 @@ describe("the paper topology with vm hosts", () => {
 
   it("carries lg's test traffic through the seven guests to lg's rx port (TTL 64 - 7)", async () => {
     const ns = `${prefix}-lg`;
-    const dump = spawn("ip", ["netns", "exec", ns, "tcpdump", "-l", "-n", "-e", "-v", "-c", "3", "-i", "rx", "icmp"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    dump.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error("tcpdump did not start")), 15000);
-      dump.stderr.on("data", (b: Buffer) => {
-        if (b.toString().includes("listening on")) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
-    const done = new Promise<number | null>((resolve) => dump.on("close", resolve));
-    // lg's rx port has no address (as MoonGen's): the echo requests arrive there and are not answered.
-    const ping = await net.get("lg").cmd(["ping", "-c", "3", "-i", "0.3", "-W", "3", "10.0.2.20"]);
-    expect(ping.stdout).toMatch(/3 packets transmitted, 0 received/);
-    const timer = setTimeout(() => dump.kill("SIGKILL"), 20000);
-    expect(await done).toBe(0);
-    clearTimeout(timer);
+    const { ping, dump: out } = await pingAcrossChain(net.get("lg"), ns, { interval: "0.3", wait: "3", killAfterMs: 20000 });
+    expect(ping).toMatch(/3 packets transmitted, 0 received/);
     expect(out.match(/> 56:54:00:00:00:01/g)?.length).toBe(3);
     expect(out.match(/ttl 57,/g)?.length).toBe(3);
     expect(out.match(/10\.0\.0\.10 > 10\.0\.2\.20: ICMP echo request/g)?.length).toBe(3);
