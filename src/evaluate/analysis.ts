@@ -1,5 +1,5 @@
 /**
- * Everything computed after both captures are read: one radix sort of all
+ * Everything computed after both captures are read: one sort of all
  * matches into the per-packet table's order (latency desc, pre ts, post ts,
  * dst port, then pre capture position), from which the worst-of list, the
  * histogram, the percentiles and the per-flow percentiles all follow; one
@@ -49,10 +49,8 @@ export interface Analysis {
   trimNs: number;
   /** Latency shift subtracted from every reported latency (calibration floor), 0 if none. */
   shift: number;
-  /** Sorted order of all matches: decode with `entry()`. */
-  keyHi: Uint32Array;
-  keyLo: Uint32Array;
-  rankToPre: Uint32Array | null;
+  /** All matches in the per-packet table's order. */
+  rows: SortedRows;
   /** Trimmed latencies (shifted), descending. */
   trimmedDesc: Float64Array;
   trimmedCount: number;
@@ -66,13 +64,23 @@ export interface Analysis {
   postMin: number;
 }
 
-/** Decode sorted entry k: latency (unshifted) and pre record. */
-export function entry(a: Analysis, k: number, out: { lat: number; pre: number }): void {
-  const lo = a.keyLo[k];
-  const invLat = a.keyHi[k] * 2 + (lo >>> 31);
-  out.lat = LAT_MAX - invLat;
-  const rank = lo & 0x7fffffff;
-  out.pre = a.rankToPre ? a.rankToPre[rank] : rank;
+/**
+ * The matches in sorted order, each with the fields its output rows need, side by side.
+ * Looking them up through the pre record index in latency order costs a cache miss per
+ * field and row (pre records are tens of MB, visited in random order): that was half the
+ * time of writing the per-packet table. Copied into sorted order once, every later pass
+ * (statistics, worst-of, per-packet CSV) reads them sequentially.
+ */
+export interface SortedRows {
+  n: number;
+  /** Latency (unshifted), ns. */
+  lat: Float64Array;
+  /** Pre record time, relative ns. */
+  ts: Float64Array;
+  id: Uint32Array;
+  /** srcport << 16 | dstport. */
+  ports: Uint32Array;
+  flow: Uint32Array;
 }
 
 function isSortedByTsPort(ts: Float64Array, ports: Uint32Array, n: number): boolean {
@@ -83,10 +91,13 @@ function isSortedByTsPort(ts: Float64Array, ports: Uint32Array, n: number): bool
   return true;
 }
 
-/** Pre records ordered by (ts, dst port, capture position): the tie order of the per-packet table. */
-function preOrder(e: PairEngine): { rankToPre: Uint32Array | null; preRank: Uint32Array | null } {
+/**
+ * Rank of each pre record when ordered by (ts, dst port, capture position): the tie order of
+ * the per-packet table. Null when that is capture order (the usual case).
+ */
+function preRank(e: PairEngine): Uint32Array | null {
   const n = e.preN;
-  if (isSortedByTsPort(e.preTs, e.prePorts, n)) return { rankToPre: null, preRank: null };
+  if (isSortedByTsPort(e.preTs, e.prePorts, n)) return null;
   let min = Infinity;
   for (let i = 0; i < n; i++) if (e.preTs[i] < min) min = e.preTs[i];
   const port = new Uint32Array(n);
@@ -102,9 +113,9 @@ function preOrder(e: PairEngine): { rankToPre: Uint32Array | null; preRank: Uint
     perm[i] = i;
   }
   radixSort([port, tsLo, tsHi], n, [perm]);
-  const preRank = new Uint32Array(n);
-  for (let r = 0; r < n; r++) preRank[perm[r]] = r;
-  return { rankToPre: perm, preRank };
+  const rank = new Uint32Array(n);
+  for (let r = 0; r < n; r++) rank[perm[r]] = r;
+  return rank;
 }
 
 function emptyStats(): LatencyStats {
@@ -255,25 +266,15 @@ export function analyse(e: PairEngine, p: AnalysisParams): Analysis {
     fPrev[f] = l;
   }
 
-  // Sort all matches: key = (LAT_MAX − latency) · 2^31 + pre rank, as two 32-bit words.
-  const { rankToPre, preRank } = preOrder(e);
-  const keyHi = new Uint32Array(M);
-  const keyLo = new Uint32Array(M);
-  for (let m = 0; m < M; m++) {
-    const inv = LAT_MAX - lat[m];
-    const odd = inv % 2;
-    keyHi[m] = (inv - odd) / 2;
-    keyLo[m] = odd * 2147483648 + (preRank ? preRank[mpre[m]] : mpre[m]);
-  }
-  radixSort([keyLo, keyHi], M);
+  const rows = sortMatches(e, preRank(e));
 
   const a: Analysis = {
     trimNs: p.trimNs,
     shift,
-    keyHi,
-    keyLo,
-    rankToPre,
-    trimmedDesc: new Float64Array(count),
+    rows,
+    // Without trim and shift the trimmed latencies are the sorted rows' own: share them rather
+    // than touch 8 fresh bytes per match (first-touch page faults cost more than the copy).
+    trimmedDesc: count === M && shift === 0 ? rows.lat : new Float64Array(count),
     trimmedCount: count,
     worst: new Uint32Array(Math.min(p.numWorst, count)),
     overall: emptyStats(),
@@ -297,18 +298,20 @@ export function analyse(e: PairEngine, p: AnalysisParams): Analysis {
   const fMin = new Float64Array(nFlows);
   const fMax = new Float64Array(nFlows);
 
-  const ent = { lat: 0, pre: 0 };
   let t = 0;
   let w = 0;
-  // Without a trim every match is kept: skip the random access to its pre time.
-  const trimming = p.trimNs > 0;
+  const rLat = rows.lat;
+  const rTs = rows.ts;
+  const rFlow = rows.flow;
+  const trimmed = a.trimmedDesc;
+  const copy = trimmed !== rLat;
   for (let k = 0; k < M; k++) {
-    entry(a, k, ent);
-    if (trimming && preTs[ent.pre] + ent.lat < thr) continue;
-    const v = ent.lat - shift;
-    a.trimmedDesc[t++] = v;
+    const l = rLat[k];
+    if (rTs[k] + l < thr) continue;
+    const v = l - shift;
+    if (copy) trimmed[t++] = v;
     if (w < a.worst.length) a.worst[w++] = k;
-    const f = preFlow[ent.pre];
+    const f = rFlow[k];
     const seen = ++fSeen[f];
     if (seen === 1) fMax[f] = v;
     fMin[f] = v;
@@ -368,4 +371,72 @@ export function analyse(e: PairEngine, p: AnalysisParams): Analysis {
     });
   }
   return a;
+}
+
+/** Latency spans up to this wide are sorted by counting (one counter per nanosecond value). */
+const COUNTING_SPAN = 1 << 21;
+
+/**
+ * Matches in the table's order: latency descending, then pre rank (pre ts, dst port, capture
+ * position), then post arrival. Usually latencies span a few hundred µs, so a stable counting
+ * sort by latency over the matches taken in pre rank order gives that order in one pass, and
+ * that pass reads the pre records in capture order (sequential, cheap) while writing to one
+ * cursor per distinct latency (few enough to stay in cache). Wider spans fall back to the
+ * radix sort of (latency, rank) keys and a gather in sorted order.
+ */
+function sortMatches(e: PairEngine, preRank: Uint32Array | null): SortedRows {
+  const M = e.matchN;
+  const lat = e.matchLat;
+  const mpre = e.matchPre;
+  const rows: SortedRows = { n: M, lat: new Float64Array(M), ts: new Float64Array(M), id: new Uint32Array(M), ports: new Uint32Array(M), flow: new Uint32Array(M) };
+  if (M === 0) return rows;
+  const { preTs, preId, prePorts, preFlow } = e;
+  const put = (k: number, m: number) => {
+    const pi = mpre[m];
+    rows.lat[k] = lat[m];
+    rows.ts[k] = preTs[pi];
+    rows.id[k] = preId[pi];
+    rows.ports[k] = prePorts[pi];
+    rows.flow[k] = preFlow[pi];
+  };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let m = 0; m < M; m++) {
+    const l = lat[m];
+    if (l < lo) lo = l;
+    if (l > hi) hi = l;
+  }
+  const span = hi - lo;
+  if (span >= COUNTING_SPAN) {
+    // Key = (LAT_MAX − latency) · 2^31 + pre rank, as two 32-bit words.
+    const keyHi = new Uint32Array(M);
+    const keyLo = new Uint32Array(M);
+    for (let m = 0; m < M; m++) {
+      const inv = LAT_MAX - lat[m];
+      const odd = inv % 2;
+      keyHi[m] = (inv - odd) / 2;
+      keyLo[m] = odd * 2147483648 + (preRank ? preRank[mpre[m]] : mpre[m]);
+    }
+    const order = new Uint32Array(M);
+    for (let m = 0; m < M; m++) order[m] = m;
+    radixSort([keyLo, keyHi], M, [order]);
+    for (let k = 0; k < M; k++) put(k, order[k]);
+    return rows;
+  }
+  // Matches grouped by pre rank, arrival order within a rank (a duplicated packet's copies).
+  const n = e.preN;
+  const start = new Uint32Array(n + 1);
+  for (let m = 0; m < M; m++) start[(preRank ? preRank[mpre[m]] : mpre[m]) + 1]++;
+  for (let r = 0; r < n; r++) start[r + 1] += start[r];
+  const byRank = new Uint32Array(M);
+  for (let m = 0; m < M; m++) byRank[start[preRank ? preRank[mpre[m]] : mpre[m]]++] = m;
+  // Stable counting sort by hi − latency (descending latency).
+  const at = new Uint32Array(span + 2);
+  for (let m = 0; m < M; m++) at[hi - lat[m] + 1]++;
+  for (let d = 0; d <= span; d++) at[d + 1] += at[d];
+  for (let j = 0; j < M; j++) {
+    const m = byRank[j];
+    put(at[hi - lat[m]]++, m);
+  }
+  return rows;
 }
