@@ -9,21 +9,14 @@
 import type { PairEngine } from "./engine.js";
 import { percentileRank } from "./percentile.js";
 import { radixSort } from "./sort.js";
+import type { LatencySummary } from "./summary.js";
 
 /** 2^33 − 1: latencies are below 5 s < 2^33 ns, so (2^33 − 1 − latency) fits 33 bits of the sort key. */
 export const LAT_MAX = 8589934591;
 const TWO32 = 4294967296;
 
-export interface LatencyStats {
-  count: number;
-  min: number | null;
-  mean: number | null;
-  stddev: number | null;
-  p50: number | null;
-  p99: number | null;
-  p999: number | null;
-  p9999: number | null;
-  max: number | null;
+/** The latency fields of the summary, plus the variation measures computed in the same pass. */
+export interface LatencyStats extends LatencySummary {
   pdvMean: number | null;
   pdvMax: number | null;
   rfc3550: number | null;

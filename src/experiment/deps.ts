@@ -1,10 +1,13 @@
 /**
  * What the runner needs from the other parts (emulation core, load
- * generators, timestampers, evaluator), as narrow interfaces. `defaultDeps`
+ * generators, timestampers, evaluator). `defaultDeps`
  * (src/experiment/wiring.ts) binds them to hynet's own modules; a remote
  * runner could bind them to something else.
  */
 import type { Sys } from "../sys/context.js";
+import type { LoadGenerator } from "../traffic/loadgen.js";
+import type { CaptureResult, Timestamper } from "../capture/timestamper.js";
+import type { EvalParams } from "../evaluate/params.js";
 
 export interface NodeLike {
   name: string;
@@ -20,55 +23,11 @@ export interface NetLike {
   readonly prefix: string;
 }
 
-export interface LoadGenLike {
-  run(
-    o: {
-      iface: string;
-      netns?: string;
-      rate: number;
-      burst: number;
-      flows: number;
-      size: number;
-      durationS?: number;
-      packets?: number;
-      warmUpS: number;
-      dstMac?: string;
-      srcMac?: string;
-      realtime?: boolean;
-      signal?: AbortSignal;
-      onPhase?: (phase: "warmup" | "pause" | "measure" | "done") => void;
-    },
-    sys: Sys,
-  ): Promise<{ sent: number; warmup_sent: number; duration_ns: number; achieved_pps: number; gap_ns: object; late_bursts?: number; aborted?: boolean }>;
-}
-
-export interface CaptureResultLike {
-  pre: string;
-  post: string;
-  stats: string;
-  pre_frames: number;
-  post_frames: number;
-  pre_dropped: number;
-  post_dropped: number;
-  timestamping: string;
-}
-
-export interface TimestamperLike {
-  start(
-    o: { pre: { iface: string; netns?: string }; post: { iface: string; netns?: string }; outDir: string; name?: string; snaplen: number; durationS?: number; realtime?: boolean },
-    sys: Sys,
-  ): Promise<{ stop(): Promise<CaptureResultLike> }>;
-}
-
-export interface EvalParamsLike {
-  bucketSize: number;
-  trimMs: number;
-  numWorst: number;
-  strictMarker: boolean;
-  formats: ("csv" | "parquet")[];
-  flowKey: string[];
-  calibration?: string;
-}
+/** The runner drives load generators, timestampers and the evaluator through their own interfaces. */
+export type LoadGenLike = Pick<LoadGenerator, "run">;
+export type TimestamperLike = Pick<Timestamper, "start">;
+export type CaptureResultLike = CaptureResult;
+export type EvalParamsLike = EvalParams;
 
 /** A loaded topology, opaque to the runner except for the names it looks up. */
 export type TopologyLike = object;
