@@ -62,7 +62,9 @@ describe("across one veth pair", () => {
     expect(r.aborted).toBe(false);
     // The mean rate is held by absolute deadlines: wide tolerance so a busy CI machine does not flake.
     expect(Math.abs(r.achieved_pps - R) / R).toBeLessThan(RATE_TOLERANCE);
-    expect(Math.abs(r.gap_ns.mean - 1e9 / R) / (1e9 / R)).toBeLessThan(RATE_TOLERANCE);
+    // The gap statistics describe the same departures as the achieved rate (mean gap = 1 / rate),
+    // whatever the machine's load did to both.
+    expect(Math.abs(r.gap_ns.mean - 1e9 / r.achieved_pps) / (1e9 / r.achieved_pps)).toBeLessThan(0.01);
     expect(Math.abs(r.gap_ns.p50 - 1e9 / R) / (1e9 / R)).toBeLessThan(MEDIAN_GAP_TOLERANCE);
     expect(r.gap_ns.p1).toBeLessThanOrEqual(r.gap_ns.p50);
     expect(r.gap_ns.p50).toBeLessThanOrEqual(r.gap_ns.p99);
