@@ -1,13 +1,16 @@
 /** The VM kinds' pure parts, on hand-computed cases: QEMU argv, command line, agent protocol, guest script, pinning, kernel parsing. */
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { decodeResult, encodeRun, scriptFor, shQuote } from "../../src/net/vm/agent.js";
 import { guestCmdline, memoryMb, qemuArgv, type GuestConfig } from "../../src/net/vm/qemu-args.js";
 import { guestConfigScript, guestMac, sysctlPath } from "../../src/net/vm/guest-config.js";
 import { hasPvhNote, isElf, payloadCandidates } from "../../src/net/vm/kernel.js";
 import { kernelPackageFrom, lddPaths } from "../../src/net/vm/image.js";
 import { vcpuThreads } from "../../src/net/vm/qmp.js";
-import { OPT_CMDLINE, pinPlan } from "../../src/net/nodes/vm.js";
+import { OPT_CMDLINE, consoleTail, pinPlan } from "../../src/net/nodes/vm.js";
 import type { NodePlan } from "../../src/net/kinds.js";
 
 const base: GuestConfig = {
@@ -54,6 +57,17 @@ describe("qemuArgv", () => {
     expect(after("-machine")).toEqual(["pc,accel=kvm"]);
     expect(after("-cpu")).toEqual(["host"]);
     expect(after("-device")).toEqual(["virtio-serial-pci,romfile=", "virtserialport,chardev=agent,name=hynet.agent", "virtio-net-pci,netdev=n0,mac=3e:e5:a8:40:0d:00,romfile="]);
+  });
+
+  it("attaches a root image as a snapshot virtio disk (commas in its path doubled), and none without one", () => {
+    const after = (a: string[], flag: string) => a.filter((_, i) => a[i - 1] === flag);
+    const a = qemuArgv({ ...base, rootfs: { path: "/img/a,b.squashfs", format: "raw" } });
+    expect(after(a, "-drive")).toEqual(["file=/img/a,,b.squashfs,format=raw,if=none,id=root,snapshot=on"]);
+    expect(after(a, "-device")).toContain("virtio-blk-device,drive=root");
+    const p = qemuArgv({ ...base, machine: "pc", rootfs: { path: "/img/r.qcow2", format: "qcow2" } });
+    expect(after(p, "-drive")).toEqual(["file=/img/r.qcow2,format=qcow2,if=none,id=root,snapshot=on"]);
+    expect(after(p, "-device")).toContain("virtio-blk-pci,drive=root,romfile=");
+    expect(qemuArgv(base)).not.toContain("-drive");
   });
 });
 
@@ -115,9 +129,9 @@ describe("guest configuration script", () => {
     const s = guestConfigScript(n, ["52:54:00:aa:bb:cc"]);
     const lines = s.split("\n");
     expect(lines).toContain('n0=$(byaddr 52:54:00:aa:bb:cc)');
-    expect(lines).toContain('/bin/ip link set dev "$n0" name hynet-tmp0');
-    expect(lines).toContain("/bin/ip link set dev hynet-tmp0 name h1-eth0");
-    expect(lines).toContain("/bin/ip link set dev h1-eth0 mtu 1400");
+    expect(lines).toContain('"$IP" link set dev "$n0" name hynet-tmp0');
+    expect(lines).toContain('"$IP" link set dev hynet-tmp0 name h1-eth0');
+    expect(lines).toContain('"$IP" link set dev h1-eth0 mtu 1400');
     expect(lines).toContain(`for f in /proc/sys/net/ipv4/ip_forward; do [ -e "$f" ] || { echo "no sysctl net.ipv4.ip_forward" >&2; exit 1; }; echo 1 > "$f"; done`);
     expect(s).toContain("for f in /proc/sys/net/ipv4/conf/*/rp_filter; do");
     const batch = s.slice(s.indexOf("<<'HYNET_EOF'\n") + 14, s.lastIndexOf("HYNET_EOF"));
@@ -198,5 +212,22 @@ describe("kernel and image helpers", () => {
     const ldd = "\tlinux-vdso.so.1 (0x00007ffd)\n\tlibmnl.so.0 => /lib/x86_64-linux-gnu/libmnl.so.0 (0x00007f)\n\t/lib64/ld-linux-x86-64.so.2 (0x00007f)\n";
     expect(lddPaths(ldd)).toEqual(["/lib/x86_64-linux-gnu/libmnl.so.0", "/lib64/ld-linux-x86-64.so.2"]);
     expect(lddPaths("\tnot a dynamic executable\n")).toEqual([]);
+  });
+});
+
+describe("consoleTail", () => {
+  it("keeps the guest init's last complaint and the panic in view above a long stack dump", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hynet-ct-"));
+    const f = path.join(dir, "console.log");
+    const dump = Array.from({ length: 20 }, (_, i) => `[ 2.${i}] frame ${i}`);
+    fs.writeFileSync(f, ["hynet: ready g1", "hynet: the root image has no /run directory", "[ 2.0] Kernel panic - not syncing: x", ...dump].join("\r\n") + "\r\n");
+    try {
+      expect((await consoleTail(f, 3)).split("\n")).toEqual(["hynet: the root image has no /run directory", "…", "[ 2.0] Kernel panic - not syncing: x", "…", "[ 2.17] frame 17", "[ 2.18] frame 18", "[ 2.19] frame 19"]);
+      fs.writeFileSync(f, "a\nhynet: x\n");
+      expect(await consoleTail(f, 3)).toBe("a\nhynet: x");
+      expect(await consoleTail(path.join(dir, "none"))).toBe("(the console is empty)");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

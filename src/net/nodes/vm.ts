@@ -1,7 +1,8 @@
 /**
  * Node kind `vm`: each host is a QEMU guest (KVM where usable, TCG
  * otherwise) booted from hynet's cached Debian kernel + busybox initramfs
- * (src/net/vm/image.ts), or from a kernel/initrd the host's params name.
+ * (src/net/vm/image.ts), or from a kernel/initrd the host's params name,
+ * optionally with a root image (params.rootfs) that the guest switches into.
  *
  * Host side of a VM host: a namespace `${prefix}-${host}` holds, per
  * interface, the link's end (made there by the link kind), a tap and a
@@ -15,7 +16,7 @@
  * Kinds keep no state in memory: sockets, console log and PID file are
  * found under `${workDir}/vm/<host>/`, the QEMU process in the state file.
  */
-import { promises as fsp, readFileSync } from "node:fs";
+import { existsSync, promises as fsp, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SystemError } from "../../errors.js";
 import { logger } from "../../events.js";
@@ -74,6 +75,9 @@ export async function consoleTail(file: string, lines = 15): Promise<string> {
   // A panic's cause is above its long stack dump: keep that line in view.
   const panic = all.findLastIndex((l) => /Kernel panic|BUG:|Oops/.test(l));
   if (panic >= 0 && panic < all.length - lines) tail.unshift(all[panic], "…");
+  // So is what hynet's guest init said before it gave up (e.g. a root image it cannot use).
+  const said = all.findLastIndex((l) => /^hynet: /.test(l) && !/^hynet: ready/.test(l));
+  if (said >= 0 && said < all.length - lines) tail.unshift(all[said], "…");
   return tail.length ? tail.join("\n") : "(the console is empty)";
 }
 
@@ -142,6 +146,16 @@ async function guestImageFor(node: NodePlan, ctx: NetContext, def: () => Promise
   return { kernel, initrd, pvh: isElf, kernelPackage: "(given)" };
 }
 
+/** The host's root image (params.rootfs, params.rootfs_format), checked before QEMU sees it. */
+function rootfsFor(node: NodePlan, ctx: NetContext): GuestConfig["rootfs"] {
+  const file = extraStr(node, "rootfs");
+  const format = extraStr(node, "rootfs_format") ?? "raw";
+  if (format !== "raw" && format !== "qcow2") throw new SystemError("VM_BAD_PARAM", `host ${node.spec.name}: rootfs_format "${format}" is not raw or qcow2`);
+  if (file === undefined) return undefined;
+  if (!ctx.sys.dryRun && !existsSync(file)) throw new SystemError("VM_BAD_PARAM", `host ${node.spec.name}: cannot read root image ${file}`, { hint: "params.rootfs names a filesystem image file (squashfs, ext2/3/4) on this machine" });
+  return { path: path.resolve(file), format };
+}
+
 /** Pinning plan: vCPU j of guest `gi` → host core. Cores that are not online are dropped with a warning. */
 export function pinPlan(node: NodePlan, gi: number, cpus: number, online: number[], autoPin: boolean): { cores: number[]; dropped: number[] } {
   const want = node.spec.params.cpuPin ?? [];
@@ -163,13 +177,16 @@ export function makeVmKind(o: VmKindOptions): NodeKind {
     }
     const machine = machineFor(node, image, accel, tscKhz);
     const cpus = node.spec.params.cpus ?? 1;
+    const rootfs = rootfsFor(node, ctx);
     const cfg: GuestConfig = {
       name,
       accel: accel.accel,
       machine,
       kernel: image.kernel,
       initrd: image.initrd,
-      cmdline: guestCmdline({ name, accel: accel.accel, machine, tscKhz, extra: [o.cmdline ?? "", node.spec.params.cmdline ?? ""] }),
+      rootfs,
+      // root=/dev/vda: hynet's init mounts it and switches into it; a user's initrd reads the same word.
+      cmdline: guestCmdline({ name, accel: accel.accel, machine, tscKhz, extra: [rootfs ? "root=/dev/vda" : "", o.cmdline ?? "", node.spec.params.cmdline ?? ""] }),
       cpus,
       memoryMb: memoryMb(node.spec.params.memory, DEFAULT_MEMORY_MB),
       nics: node.intfs.map((_, i) => ({ tap: tapName(i), mac: nicMac(ctx.prefix, node, i) })),

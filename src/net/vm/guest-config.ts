@@ -30,13 +30,15 @@ export function sysctlPath(key: string): string {
 }
 
 export function guestConfigScript(node: NodePlan, macs: string[]): string {
-  const L: string[] = ["set -e"];
+  // iproute2's ip, not the busybox applet the shell would prefer: hynet's initramfs has it at /bin/ip, and a
+  // guest switched into a user's root image keeps it at /run/hynet/bin/ip (the image's own ip may be a reduced one).
+  const L: string[] = ["set -e", "IP=/bin/ip", "[ -x /run/hynet/bin/ip ] && IP=/run/hynet/bin/ip"];
   // Find each NIC by its MAC; rename in two steps so that names may be swapped (eth0 ↔ eth1).
   L.push(`byaddr() { for d in /sys/class/net/*; do [ "$(cat "$d/address")" = "$1" ] && { echo "\${d##*/}"; return 0; }; done; echo "no NIC with MAC $1" >&2; return 1; }`);
-  node.intfs.forEach((_, i) => L.push(`n${i}=$(byaddr ${macs[i]})`, `/bin/ip link set dev "$n${i}" name hynet-tmp${i}`));
+  node.intfs.forEach((_, i) => L.push(`n${i}=$(byaddr ${macs[i]})`, `"$IP" link set dev "$n${i}" name hynet-tmp${i}`));
   node.intfs.forEach((intf, i) => {
-    L.push(`/bin/ip link set dev hynet-tmp${i} name ${shQuote(intf.ifname)}`);
-    if (intf.mtu) L.push(`/bin/ip link set dev ${shQuote(intf.ifname)} mtu ${intf.mtu}`);
+    L.push(`"$IP" link set dev hynet-tmp${i} name ${shQuote(intf.ifname)}`);
+    if (intf.mtu) L.push(`"$IP" link set dev ${shQuote(intf.ifname)} mtu ${intf.mtu}`);
   });
   // Sysctls before addresses, as on namespace hosts (they can change how addresses behave).
   for (const [k, v] of Object.entries(node.spec.sysctls)) {
@@ -45,7 +47,6 @@ export function guestConfigScript(node: NodePlan, macs: string[]): string {
     L.push(`for f in ${glob}; do [ -e "$f" ] || { echo "no sysctl ${k}" >&2; exit 1; }; echo ${shQuote(String(v))} > "$f"; done`);
   }
   // A static entry stays valid only while its interface is up: hostConfigLines brings links up first.
-  // /bin/ip: iproute2's, not the busybox applet the shell would prefer.
-  L.push("/bin/ip -batch - <<'HYNET_EOF'", ...hostConfigLines({ ...node, intfs: node.intfs.map((i) => ({ ...i, external: undefined })) }), "HYNET_EOF");
+  L.push("\"$IP\" -batch - <<'HYNET_EOF'", ...hostConfigLines({ ...node, intfs: node.intfs.map((i) => ({ ...i, external: undefined })) }), "HYNET_EOF");
   return L.join("\n") + "\n";
 }

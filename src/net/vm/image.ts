@@ -7,12 +7,13 @@
  *   initrd   a newc cpio made with `cpio` from busybox-static (a shell and
  *            every tool a host needs), iproute2's `ip` with its libraries
  *            (so the same `ip` commands work as on namespace hosts), the
- *            virtio modules of that kernel, guest/init and guest/agent.sh.
+ *            virtio modules of that kernel (with virtio_blk and squashfs for
+ *            a root image, params.rootfs), guest/init and guest/agent.sh.
  *
  * Cache layout (`$HYNET_CACHE_DIR`, else /var/cache/hynet as root, else
  * ~/.cache/hynet): guest/<kernel package>/{vmlinuz,vmlinux,modules/,kernel.json}
  * and guest/<kernel package>/initrd-<hash>.cpio, where the hash covers the
- * guest scripts, the tools copied in and this builder's version, so a
+ * guest scripts, the tools and modules copied in and this builder's version, so a
  * change to any of them builds a new initrd. Builds go to a temporary
  * folder renamed into place, so parallel first uses and crashes never leave
  * a half-built guest that looks complete.
@@ -43,6 +44,10 @@ export const GUEST_MODULES = [
   "virtio_mmio",
   "virtio_net",
   "virtio_console",
+  // A user-given root image (params.rootfs): the disk and squashfs (160 kB; ext4 and its helpers would add
+  // 2.5 MB that every guest unpacks at boot, so other filesystems come with the user's own initrd).
+  "virtio_blk",
+  "squashfs",
 ];
 
 export interface GuestImage {
@@ -138,33 +143,20 @@ interface KernelDir {
 async function ensureKernel(sys: Sys, root: string, pkg: string): Promise<KernelDir> {
   const dir = path.join(root, "guest", pkg);
   const meta = path.join(dir, "kernel.json");
+  if (existsSync(meta) && !sys.dryRun) await addModules(sys, root, dir, pkg);
   if (!existsSync(meta) && !sys.dryRun) {
     const log = logger(sys.emit, "vm");
     log.info(`building the guest kernel from Debian's ${pkg} (once; cached in ${dir})`);
     const tmp = await tmpDirIn(path.join(root, "guest"));
     try {
-      await sys.run(["apt-get", "download", "-q", pkg], { cwd: tmp });
-      const deb = (await fsp.readdir(tmp)).find((f) => f.endsWith(".deb"));
-      if (!deb) throw new SystemError("GUEST_KERNEL_DOWNLOAD", `apt-get download ${pkg} left no .deb`);
-      const x = path.join(tmp, "x");
-      await fsp.mkdir(x);
-      // Only the kernel and the few modules the guest loads: the whole package unpacks to ~400 MB.
-      const patterns = ["./boot/vmlinuz-*", ...GUEST_MODULES.map((m) => `./lib/modules/*/${m}.ko*`)];
-      await sys.run(["sh", "-c", `dpkg-deb --fsys-tarfile "$0" | tar -x -C "$1" --wildcards ${patterns.map((p) => `'${p}'`).join(" ")}`, path.join(tmp, deb), x]);
+      const { deb, x } = await unpackDeb(sys, tmp, pkg, ["./boot/vmlinuz-*", ...GUEST_MODULES.map((m) => `./lib/modules/*/${m}.ko*`)]);
       const vmlinuz = (await fsp.readdir(path.join(x, "boot"))).find((f) => f.startsWith("vmlinuz-"));
       if (!vmlinuz) throw new SystemError("GUEST_KERNEL_DOWNLOAD", `${pkg} holds no /boot/vmlinuz-*`);
       const release = vmlinuz.slice("vmlinuz-".length);
       await fsp.rename(path.join(x, "boot", vmlinuz), path.join(tmp, "vmlinuz"));
       const mods = path.join(tmp, "modules");
       await fsp.mkdir(mods);
-      const modRoot = path.join(x, "lib", "modules", release);
-      for (const f of await fsp.readdir(modRoot, { recursive: true })) {
-        const base = path.basename(f);
-        if (!/\.ko(\.xz|\.zst)?$/.test(base)) continue;
-        await fsp.rename(path.join(modRoot, f), path.join(mods, base));
-        if (base.endsWith(".ko.xz")) await sys.run(["xz", "-d", path.join(mods, base)]);
-        if (base.endsWith(".ko.zst")) await sys.run(["zstd", "-dq", "--rm", path.join(mods, base)]);
-      }
+      await moveModules(sys, path.join(x, "lib", "modules", release), mods);
       const missing = GUEST_MODULES.filter((m) => !existsSync(path.join(mods, `${m}.ko`)));
       // A module built into the kernel is not a file: only warn, the guest loads what is there.
       if (missing.length) log.debug(`guest kernel ${release}: modules not found as files (built in?): ${missing.join(", ")}`);
@@ -173,7 +165,7 @@ async function ensureKernel(sys: Sys, root: string, pkg: string): Promise<Kernel
       if (!pvh) await fsp.rm(path.join(tmp, "vmlinux"), { force: true });
       await fsp.rm(x, { recursive: true, force: true });
       await fsp.rm(path.join(tmp, deb), { force: true });
-      await writeFileAtomic(path.join(tmp, "kernel.json"), JSON.stringify({ package: pkg, release, pvh }, null, 2) + "\n");
+      await writeFileAtomic(path.join(tmp, "kernel.json"), JSON.stringify({ package: pkg, release, pvh, modules: GUEST_MODULES }, null, 2) + "\n");
       await publish(tmp, dir);
     } catch (e) {
       await fsp.rm(tmp, { recursive: true, force: true });
@@ -183,6 +175,49 @@ async function ensureKernel(sys: Sys, root: string, pkg: string): Promise<Kernel
   if (sys.dryRun && !existsSync(meta)) return { dir, kernel: path.join(dir, "vmlinux"), pvh: true, release: "?" };
   const m = JSON.parse(await fsp.readFile(meta, "utf8")) as { release: string; pvh: boolean };
   return { dir, kernel: path.join(dir, m.pvh ? "vmlinux" : "vmlinuz"), pvh: m.pvh, release: m.release };
+}
+
+/** Download a kernel package and unpack only the files matching `patterns` (the whole package unpacks to ~400 MB). */
+async function unpackDeb(sys: Sys, tmp: string, pkg: string, patterns: string[]): Promise<{ deb: string; x: string }> {
+  await sys.run(["apt-get", "download", "-q", pkg], { cwd: tmp });
+  const deb = (await fsp.readdir(tmp)).find((f) => f.endsWith(".deb"));
+  if (!deb) throw new SystemError("GUEST_KERNEL_DOWNLOAD", `apt-get download ${pkg} left no .deb`);
+  const x = path.join(tmp, "x");
+  await fsp.mkdir(x);
+  // --wildcards with no match is an error for tar; a module built into the kernel has no file, so tolerate that.
+  await sys.run(["sh", "-c", `dpkg-deb --fsys-tarfile "$0" | tar -x -C "$1" --wildcards ${patterns.map((p) => `'${p}'`).join(" ")} 2>/dev/null; exit 0`, path.join(tmp, deb), x]);
+  return { deb, x };
+}
+
+/** Move the .ko files under `from` flat into `to`, decompressed. */
+async function moveModules(sys: Sys, from: string, to: string): Promise<void> {
+  for (const f of await fsp.readdir(from, { recursive: true }).catch(() => [] as string[])) {
+    const base = path.basename(f);
+    if (!/\.ko(\.xz|\.zst)?$/.test(base)) continue;
+    await fsp.rename(path.join(from, f), path.join(to, base));
+    if (base.endsWith(".ko.xz")) await sys.run(["xz", "-d", "-f", path.join(to, base)]);
+    if (base.endsWith(".ko.zst")) await sys.run(["zstd", "-dqf", "--rm", path.join(to, base)]);
+  }
+}
+
+/**
+ * A kernel cached before GUEST_MODULES grew (e.g. before root images) keeps its kernel (measurements stay
+ * comparable) and gets only the missing modules, from the same package.
+ */
+async function addModules(sys: Sys, root: string, dir: string, pkg: string): Promise<void> {
+  const meta = path.join(dir, "kernel.json");
+  const m = JSON.parse(await fsp.readFile(meta, "utf8")) as { release: string; pvh: boolean; modules?: string[] };
+  const want = GUEST_MODULES.filter((g) => !(m.modules ?? []).includes(g) && !existsSync(path.join(dir, "modules", `${g}.ko`)));
+  if (!want.length) return;
+  logger(sys.emit, "vm").info(`adding modules ${want.join(", ")} to the cached guest kernel ${pkg} (once)`);
+  const tmp = await tmpDirIn(path.join(root, "guest"));
+  try {
+    const { x } = await unpackDeb(sys, tmp, pkg, want.map((g) => `./lib/modules/*/${g}.ko*`));
+    await moveModules(sys, path.join(x, "lib", "modules", m.release), path.join(dir, "modules"));
+    await writeFileAtomic(meta, JSON.stringify({ ...m, modules: GUEST_MODULES }, null, 2) + "\n");
+  } finally {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Host programs copied into the guest, with the shared libraries each needs. */
@@ -227,6 +262,9 @@ async function buildInitrd(sys: Sys, k: KernelDir, guestDir: string): Promise<st
   const ip = await hostProgram(sys, "ip");
   const h = createHash("sha256");
   h.update(`v${BUILDER_VERSION}\0`).update(init).update("\0").update(agent);
+  // Only GUEST_MODULES go in (the cache may hold more); the set is part of the initrd's identity.
+  const modules = GUEST_MODULES.map((m) => `${m}.ko`).filter((f) => existsSync(path.join(k.dir, "modules", f)));
+  h.update(`\0${modules.join(",")}`);
   for (const p of [busybox, ip]) {
     const st = await fsp.stat(p);
     h.update(`\0${p}:${st.size}:${st.mtimeMs}`);
@@ -250,7 +288,7 @@ async function buildInitrd(sys: Sys, k: KernelDir, guestDir: string): Promise<st
       const r = await sys.run(["ldd", prog], { check: false });
       for (const lib of lddPaths(r.stdout)) await copyInto(stage, await fsp.realpath(lib), lib);
     }
-    for (const f of await fsp.readdir(path.join(k.dir, "modules"))) await copyInto(stage, path.join(k.dir, "modules", f), `lib/modules/${f}`);
+    for (const f of modules) await copyInto(stage, path.join(k.dir, "modules", f), `lib/modules/${f}`);
     await fsp.writeFile(path.join(stage, "init"), init, { mode: 0o755 });
     await fsp.writeFile(path.join(stage, "bin", "hynet-agent"), agent, { mode: 0o755 });
     await fsp.writeFile(path.join(stage, "etc", "passwd"), "root:x:0:0:root:/root:/bin/sh\n");

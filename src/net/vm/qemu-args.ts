@@ -26,6 +26,8 @@ export interface GuestConfig {
   machine: Machine;
   kernel: string;
   initrd: string;
+  /** A user-given root image: a virtio disk, its writes kept in a temporary overlay (snapshot=on), never in the file. */
+  rootfs?: { path: string; format: "raw" | "qcow2" };
   /** The full kernel command line (see guestCmdline). */
   cmdline: string;
   cpus: number;
@@ -92,6 +94,11 @@ export function qemuArgv(c: GuestConfig): string[] {
     "-device", "virtserialport,chardev=agent,name=hynet.agent",
     "-qmp", `unix:${c.qmpSocket},server=on,wait=off`,
   ];
+  if (c.rootfs) {
+    // QEMU's -drive splits options at commas; a comma in a path is written twice.
+    argv.push("-drive", `file=${c.rootfs.path.replace(/,/g, ",,")},format=${c.rootfs.format},if=none,id=root,snapshot=on`);
+    argv.push("-device", `virtio-blk-${bus},drive=root${noRom}`);
+  }
   c.nics.forEach((n, i) => {
     argv.push("-netdev", `tap,id=n${i},ifname=${n.tap},script=no,downscript=no`);
     argv.push("-device", `virtio-net-${bus},netdev=n${i},mac=${n.mac}${noRom}`);
