@@ -19,7 +19,7 @@ import { toCsv } from "./csv.js";
 import { findRuns, type RunRef } from "./discover.js";
 import { indexPage } from "./html.js";
 import { FigureRenderer, type Formats } from "./render/index.js";
-import { reportRun, type FigureMeta, type RunMeta, type RunReportOptions } from "./run-report.js";
+import { reportRun, writeFigure, type FigureMeta, type RunMeta, type RunReportOptions } from "./run-report.js";
 import { overlayFigures } from "./series.js";
 import type { SerializedError, WorkRequest } from "./worker.js";
 
@@ -170,11 +170,7 @@ export async function writeReport(resultsDir: string, outDir: string, sys: Sys, 
   try {
     for (const fig of overlayFigures(runs)) {
       const r = await renderer.render(fig.spec, fig.rows, formats, fig.signals);
-      const base = path.join(seriesDir, fig.file);
-      await writeFileAtomic(`${base}.csv`, toCsv(fig.columns, fig.rows));
-      if (formats.svg) await writeFileAtomic(`${base}.svg`, r.svg);
-      if (formats.png) await writeFileAtomic(`${base}.png`, r.png);
-      if (formats.pdf) await writeFileAtomic(`${base}.pdf`, r.pdf);
+      await writeFigure(path.join(seriesDir, fig.file), toCsv(fig.columns, fig.rows), r, formats);
       overlays.push({ file: fig.file, title: fig.title, caption: fig.caption, width: r.width, height: r.height });
     }
   } finally {

@@ -9,7 +9,7 @@ import { toCsv, type Row } from "./csv.js";
 import type { RunRef } from "./discover.js";
 import { runFigures, type FigureOptions } from "./figures/index.js";
 import { runPage } from "./html.js";
-import type { Formats } from "./render/index.js";
+import type { Formats, Rendered } from "./render/index.js";
 import { FigureRenderer } from "./render/index.js";
 import { loadRun, type LoadOptions, type RunData } from "./run-data.js";
 
@@ -59,6 +59,16 @@ function p9999Of(d: RunData): number | undefined {
   return r ? Number(r.value) : undefined;
 }
 
+/** One figure's files beside each other; written concurrently so the disk waits overlap (each is still atomic). */
+export async function writeFigure(base: string, csv: string, r: Rendered, formats: Formats): Promise<void> {
+  await Promise.all([
+    writeFileAtomic(`${base}.csv`, csv),
+    formats.svg ? writeFileAtomic(`${base}.svg`, r.svg) : undefined,
+    formats.png ? writeFileAtomic(`${base}.png`, r.png) : undefined,
+    formats.pdf ? writeFileAtomic(`${base}.pdf`, r.pdf) : undefined,
+  ]);
+}
+
 export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions, renderer: FigureRenderer): Promise<RunMeta> {
   const data = await loadRun(ref, o);
   const href = `${RUNS_DIR}/${ref.name}`;
@@ -69,11 +79,7 @@ export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions
     const fig = kind.build(data, o);
     if (!fig) continue;
     const r = await renderer.render(fig.spec, fig.rows, o.formats, fig.signals);
-    const base = path.join(dir, fig.file);
-    await writeFileAtomic(`${base}.csv`, toCsv(fig.columns, fig.rows));
-    if (o.formats.svg) await writeFileAtomic(`${base}.svg`, r.svg);
-    if (o.formats.png) await writeFileAtomic(`${base}.png`, r.png);
-    if (o.formats.pdf) await writeFileAtomic(`${base}.pdf`, r.pdf);
+    await writeFigure(path.join(dir, fig.file), toCsv(fig.columns, fig.rows), r, o.formats);
     figures.push({ file: fig.file, title: fig.title, caption: fig.caption, width: r.width, height: r.height });
   }
   const meta: RunMeta = {
