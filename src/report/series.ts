@@ -7,7 +7,7 @@
  */
 import type { Row } from "./csv.js";
 import type { Figure } from "./figures/types.js";
-import { config, hdrAxis, hdrParams, HDR_END, hdrEnd, HDR_WIDTH, HEIGHT } from "./figures/theme.js";
+import { config, hdrSpec, HDR_END, hdrEnd } from "./figures/theme.js";
 import type { RunMeta } from "./run-report.js";
 
 const NODE_ORDER = ["namespace", "vm", "vm_opt"];
@@ -116,17 +116,12 @@ export function overlayFigures(runs: RunMeta[]): Figure[] {
       columns: ["configuration", "run", "percentile", "value", "onefraconeminuspercentile"],
       rows,
       signals: { [HDR_END]: Math.max(1e6, maxX) },
-      spec: {
-        params: hdrParams(1e6),
-        width: HDR_WIDTH, height: HEIGHT, config: { ...config, legend: { ...config.legend, columns: 2 } }, data: { name: "table" },
-        transform: [{ calculate: "datum.value / 1000", as: "latency_us" }],
-        mark: { type: "line", interpolate: "step-after", strokeWidth: 1.2, clip: true },
-        encoding: {
-          x: hdrAxis(),
-          y: { field: "latency_us", type: "quantitative", title: "Latency [µs]", scale: { type: "log" } },
-          color: { field: "configuration", type: "nominal", title: null, scale: { domain: present } },
-        },
-      },
+      spec: hdrSpec({
+        strokeWidth: 1.2,
+        yScale: { type: "log" },
+        config: { ...config, legend: { ...config.legend, columns: 2 } },
+        color: { field: "configuration", type: "nominal", title: null, scale: { domain: present } },
+      }),
     });
   }
   return out;

@@ -45,15 +45,16 @@ export function createPcapParser(file: string, visit: FrameVisitor): RecordParse
     haveHeader = true;
   }
 
-  function parseLE(buf: Buffer, p: number, end: number, base: number): number {
+  function parseRecords(buf: Buffer, p: number, end: number, base: number): number {
     // DataView reads are several times faster than Buffer.readUInt32* in this loop (measured: 29 vs 139 ms for 2 M records).
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const lt = linktype;
+    const little = le; // fixed per file by the header's magic
     const mul = nsMul;
     const max = maxCap;
     let n = frames;
     while (p + REC <= end) {
-      const cap = dv.getUint32(p + 8, true);
+      const cap = dv.getUint32(p + 8, little);
       if (cap > max) {
         frames = n;
         throw corrupt(file, base + p, `record ${n + 1} claims a captured length of ${cap} bytes (limit ${max})`);
@@ -63,47 +64,14 @@ export function createPcapParser(file: string, visit: FrameVisitor): RecordParse
         needNext = REC + cap;
         break;
       }
-      let sec = dv.getUint32(p, true);
-      let nsec = dv.getUint32(p + 4, true) * mul;
+      let sec = dv.getUint32(p, little);
+      let nsec = dv.getUint32(p + 4, little) * mul;
       if (nsec >= 1e9) {
         // Some writers leave a fraction of a whole second or more; carry it rather than lose it.
         sec += Math.floor(nsec / 1e9);
         nsec %= 1e9;
       }
-      visit(buf, p + REC, cap, dv.getUint32(p + 12, true), sec, nsec, lt);
-      n++;
-      p = next;
-    }
-    if (p + REC > end) needNext = REC;
-    frames = n;
-    return p;
-  }
-
-  function parseBE(buf: Buffer, p: number, end: number, base: number): number {
-    // DataView reads are several times faster than Buffer.readUInt32* in this loop (measured: 29 vs 139 ms for 2 M records).
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const lt = linktype;
-    const mul = nsMul;
-    const max = maxCap;
-    let n = frames;
-    while (p + REC <= end) {
-      const cap = dv.getUint32(p + 8, false);
-      if (cap > max) {
-        frames = n;
-        throw corrupt(file, base + p, `record ${n + 1} claims a captured length of ${cap} bytes (limit ${max})`);
-      }
-      const next = p + REC + cap;
-      if (next > end) {
-        needNext = REC + cap;
-        break;
-      }
-      let sec = dv.getUint32(p, false);
-      let nsec = dv.getUint32(p + 4, false) * mul;
-      if (nsec >= 1e9) {
-        sec += Math.floor(nsec / 1e9);
-        nsec %= 1e9;
-      }
-      visit(buf, p + REC, cap, dv.getUint32(p + 12, false), sec, nsec, lt);
+      visit(buf, p + REC, cap, dv.getUint32(p + 12, little), sec, nsec, lt);
       n++;
       p = next;
     }
@@ -120,7 +88,7 @@ export function createPcapParser(file: string, visit: FrameVisitor): RecordParse
         p += HEADER;
         needNext = REC;
       }
-      return le ? parseLE(buf, p, end, base) : parseBE(buf, p, end, base);
+      return parseRecords(buf, p, end, base);
     },
     need: () => needNext,
     finish(rest, at) {

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type { Row } from "../csv.js";
 import type { RunData } from "../run-data.js";
-import { config, hdrAxis, hdrParams, HDR_END, HDR_WIDTH, HEIGHT, WIDTH } from "./theme.js";
+import { config, hdrSpec, HDR_END, HEIGHT, WIDTH } from "./theme.js";
 import type { FigureKind } from "./types.js";
 
 const DEFAULT_PERCENTILES = [0, 0.5, 0.9, 0.99, 0.999, 0.9999, 0.99999, 0.999999];
@@ -56,17 +56,7 @@ export const flowHdr: FigureKind = {
       columns: ["flow", "percentile", "value", "onefraconeminuspercentile"],
       rows,
       signals: { [HDR_END]: Math.max(1e6, maxX) },
-      spec: {
-        params: hdrParams(1e6),
-        width: HDR_WIDTH, height: HEIGHT, config, data: { name: "table" },
-        transform: [{ calculate: "datum.value / 1000", as: "latency_us" }],
-        mark: { type: "line", interpolate: "step-after", strokeWidth: 1, clip: true },
-        encoding: {
-          x: hdrAxis(),
-          y: { field: "latency_us", type: "quantitative", title: "Latency [µs]" },
-          color: { field: "flow", type: "nominal", legend: legend(run) },
-        },
-      },
+      spec: hdrSpec({ strokeWidth: 1, color: { field: "flow", type: "nominal", legend: legend(run) } }),
     };
   },
 };

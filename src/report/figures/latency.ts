@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type { Row } from "../csv.js";
 import { relSeconds } from "../run-data.js";
-import { config, hdrAxis, hdrParams, HDR_END, hdrEnd, HDR_WIDTH, HEIGHT, WIDTH } from "./theme.js";
+import { config, hdrSpec, HDR_END, hdrEnd, HEIGHT, WIDTH } from "./theme.js";
 import type { FigureKind } from "./types.js";
 
 const src = (f: string | undefined) => (f ? path.basename(f) : "");
@@ -25,13 +25,7 @@ export const hdrHistogram: FigureKind = {
       columns: ["percentile", "value", "onefraconeminuspercentile"],
       rows,
       signals: { [HDR_END]: Math.max(1e6, maxX) },
-      spec: {
-        params: hdrParams(1e6),
-        width: HDR_WIDTH, height: HEIGHT, config, data: { name: "table" },
-        transform: [{ calculate: "datum.value / 1000", as: "latency_us" }],
-        mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5, clip: true },
-        encoding: { x: hdrAxis(), y: { field: "latency_us", type: "quantitative", title: "Latency [µs]" } },
-      },
+      spec: hdrSpec({ strokeWidth: 1.5 }),
     };
   },
 };

@@ -58,3 +58,22 @@ export function hdrAxis() {
     axis: { values: HDR_TICKS.map(([v]) => v), labelExpr: `${JSON.stringify(labels)}[''+datum.value] || ''`, labelAngle: -45, labelAlign: "right" as const, labelBaseline: "top" as const, labelOverlap: false },
   };
 }
+
+/**
+ * The HDR plot every HDR figure shares (per run, per flow, overlay): latency
+ * in µs as a step line over hdrAxis(). Callers add a colour field, a log y
+ * scale or their own config.
+ */
+export function hdrSpec(o: { strokeWidth: number; yScale?: { type: "log" }; color?: Record<string, unknown>; config?: typeof config }) {
+  return {
+    params: hdrParams(1e6),
+    width: HDR_WIDTH, height: HEIGHT, config: o.config ?? config, data: { name: "table" },
+    transform: [{ calculate: "datum.value / 1000", as: "latency_us" }],
+    mark: { type: "line" as const, interpolate: "step-after" as const, strokeWidth: o.strokeWidth, clip: true },
+    encoding: {
+      x: hdrAxis(),
+      y: { field: "latency_us", type: "quantitative" as const, title: "Latency [µs]", ...(o.yScale ? { scale: o.yScale } : {}) },
+      ...(o.color ? { color: o.color } : {}),
+    },
+  };
+}
