@@ -113,12 +113,15 @@ describe("across one veth pair", () => {
     await sys.sleep(200);
     const c = await session.stop();
     expect(r.sent).toBe(N);
-    expect(Math.abs(r.achieved_pps - R) / R).toBeLessThan(RATE_TOLERANCE);
     const m = await matchCaptures(c.pre, c.post);
     expect(m.matched).toBe(N);
     const g = gaps(m.post);
     const period = (B * 1e9) / R; // 10 ms between burst starts
-    const large = g.filter((x) => x > period / 20).length;
+    const between = g.filter((x) => x > period / 20);
+    const large = between.length;
+    // The pacing is pinned by the typical gap between bursts, which a stall of a busy machine does
+    // not move (the mean rate of a 0.5 s run it does: one 200 ms stall is 40 %).
+    expect(Math.abs(quantile(between, 0.5) - period) / period).toBeLessThan(0.1);
     // N/B bursts → N/B - 1 gaps between them; on a busy machine a late burst runs into the next
     // (the pacer catches up on absolute deadlines) or a hiccup splits one: allow that either way.
     // Without bursts there would be ~N such gaps (paced) or none (full speed).

@@ -46,10 +46,10 @@ describe("the quick experiment with node: vm", () => {
     const quick = fs
       .readFileSync(path.join(ROOT, "examples/quick/experiment.yaml"), "utf8")
       .replace("topology: ../paper/topology.yaml", "topology: topology.yaml")
-      .replace(/rate: \[[^\]]*\]/, "rate: [2000]")
+      .replace(/rate: \[[^\]]*\]/, "rate: [1000]")
       .replace(/node: \[[^\]]*\]/, "node: [vm]")
       .replace(/burst: \[[^\]]*\]/, "burst: [1]")
-      .replace(/measurement_time: \d+/, "measurement_time: 2");
+      .replace(/measurement_time: \d+/, "measurement_time: 3");
     expect(quick).toMatch(/node: \[vm\]/);
     fs.writeFileSync(path.join(dir, "experiment.yaml"), quick);
 
@@ -57,10 +57,10 @@ describe("the quick experiment with node: vm", () => {
     const out = path.join(dir, "results");
     const r = await runSeries(exp, { out, prefix }, testSys(), await defaultDeps());
     expect(r).toMatchObject({ ok: 1, failed: 0, aborted: 0 });
-    const name = "rate2000-linkveth-nodevm-burst1";
+    const name = "rate1000-linkveth-nodevm-burst1";
     const rec = JSON.parse(fs.readFileSync(path.join(out, name, "run.json"), "utf8")) as RunRecord & { capture?: { post_frames?: number; pre_frames?: number } };
     expect(rec.status).toBe("ok");
-    expect(rec.variables).toMatchObject({ node: "vm", rate: 2000 });
+    expect(rec.variables).toMatchObject({ node: "vm", rate: 1000 });
     const summary = JSON.parse(fs.readFileSync(path.join(out, name, "eval", `latencies-pre-${name}.pcap.zst.summary.json`), "utf8")) as { pre_records: number; matched: number };
     expect(summary.pre_records).toBeGreaterThan(1000);
     // Most test packets made it through seven TCG guests (a busy machine loses some).
