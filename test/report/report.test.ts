@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { writeReport } from "../../src/report/index.js";
 import { readCsv } from "../../src/report/csv.js";
+import { PNG_SCALE } from "../../src/report/render/index.js";
 import { createSys } from "../../src/sys/index.js";
 import { renderError } from "../../src/cli/render.js";
 import { HynetError } from "../../src/errors.js";
@@ -71,7 +72,12 @@ describe("report of a small series", () => {
       for (const ext of ["svg", "png", "pdf", "csv"]) expect(files).toContain(`${id}-${name}.${ext}`);
     }
     expect(readFileSync(fig("hdr-histogram", "svg"), "utf8")).toMatch(/^<svg/);
-    expect(readFileSync(fig("hdr-histogram", "png")).subarray(1, 4).toString()).toBe("PNG");
+    const png = readFileSync(fig("hdr-histogram", "png"));
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    // The PNG is the SVG at PNG_SCALE: IHDR holds width and height at bytes 16 and 20.
+    const svgSize = /<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"/.exec(readFileSync(fig("hdr-histogram", "svg"), "utf8"))!;
+    expect(png.readUInt32BE(16)).toBe(Math.round(Number(svgSize[1]) * PNG_SCALE));
+    expect(png.readUInt32BE(20)).toBe(Math.round(Number(svgSize[2]) * PNG_SCALE));
     expect(readFileSync(fig("hdr-histogram", "pdf")).subarray(0, 5).toString()).toBe("%PDF-");
     expect(files.some((f) => f.includes(".partial-"))).toBe(false);
   });
