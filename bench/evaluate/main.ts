@@ -63,9 +63,9 @@ console.log(`pair: ${packets} packets per side at 1 Mpps; pre ${(statSync(pre).s
 const anchor = best(3, () => run(["tcpdump", "-r", pre, "-w", "/dev/null"], "tcpdump"));
 console.log(`anchor  tcpdump -r pre -w /dev/null: ${anchor.wall.toFixed(3)} s wall, ${anchor.cpu.toFixed(2)} s CPU, peak RSS ${anchor.rssMB.toFixed(0)} MB`);
 
-function evaluate(file: string, formats: string, label: string, env: NodeJS.ProcessEnv = process.env) {
+function evaluate(file: string, formats: string, label: string) {
   const out = mkdtempSync(path.join(tmpdir(), "hynet-bench-eval-out-"));
-  const r = best(2, () => run(["node", hynet, "evaluate", file, "--out", out, "--format", formats, "--reporter", "json", "-q"], "evaluate", env));
+  const r = best(2, () => run(["node", hynet, "evaluate", file, "--out", out, "--format", formats, "--reporter", "json", "-q"], "evaluate"));
   const summary = r.stdout
     .trim()
     .split("\n")
@@ -84,9 +84,6 @@ const csvOnly = evaluate(pre, "csv", ".pcap, --format csv");
 evaluate(preZ, "csv", ".pcap.zst, --format csv");
 const full = evaluate(pre, "csv,parquet", ".pcap, csv+parquet");
 evaluate(preZ, "csv,parquet", ".pcap.zst, csv+parquet");
-// First-touch page faults are a large part of the cost on some machines: glibc can back large
-// allocations with transparent huge pages when asked (THP in "madvise" mode).
-evaluate(pre, "csv,parquet", ".pcap, csv+parquet, THP", { ...process.env, GLIBC_TUNABLES: "glibc.malloc.hugetlb=1" });
 if (!keep) rmSync(dir, { recursive: true, force: true });
 void csvOnly;
 const load = Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);

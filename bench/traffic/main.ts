@@ -10,12 +10,17 @@
  *   2. the highest of those rates the capture keeps without kernel drops;
  *   3. gap accuracy at 100 kpps, burst 1: std and p1–p99 of the
  *      inter-arrival gaps at the post tap (both tools), and of hynet's own
- *      inter-departure gaps.
+ *      inter-departure gaps;
+ *   4. the machine's floor for gap accuracy (stall.c): how often a bare C
+ *      loop reading the clock loses its CPU. A stall over 10 µs holds a
+ *      departure time at 100 kpps; when more than 1 % of the gaps hold one,
+ *      no user-space sender can keep the p1–p99 gap spread under 1 µs here.
  *
  * Last line: `traffic: <hynet max sustained pps>; anchor <trafgen full-speed pps>; ratio <x>`
  * (the issue's target: an accurate rate at least trafgen's full speed).
  * Run: npm run bench -- traffic [--seconds S]   (as root)
  */
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -164,6 +169,19 @@ try {
     const o = own.gap_ns;
     console.log(`gaps at 100 kpps, burst 1, hynet${realtime ? " --realtime" : ""}'s own departure clock: std ${us(o.std)} µs, p1/p50/p99 ${us(o.p1)}/${us(o.p50)}/${us(o.p99)} µs, p1–p99 ${us(o.p99 - o.p1)} µs, late ${own.late_bursts} of ${own.sent}`);
   }
+  const stallBin = path.join(dir, "stall");
+  execFileSync("gcc", ["-O2", "-o", stallBin, path.join(path.dirname(new URL(import.meta.url).pathname), "stall.c")]);
+  const st = Object.fromEntries(
+    execFileSync(stallBin, [String(SECONDS)], { encoding: "utf8" })
+      .trim()
+      .split(" ")
+      .map((kv) => kv.split("=").map(Number)),
+  ) as Record<string, number>;
+  const hitPeriods = (st.long_stalls_per_s * 10e-6 * 100).toFixed(2);
+  console.log(
+    `machine floor: a bare C loop reading the clock lost its CPU for > 1 µs ${st.stalls_per_s.toFixed(0)} times/s, for > 10 µs ${st.long_stalls_per_s.toFixed(0)} times/s (${(st.stalled_fraction * 100).toFixed(2)} % of the time; p99 stall ${us(st.p99_stall_ns)} µs, max ${us(st.max_stall_ns)} µs): ` +
+      `at least ${hitPeriods} % of 10 µs gaps at 100 kpps hold a departure delayed by a stall${Number(hitPeriods) > 1 ? ", so a p1–p99 gap spread under 1 µs is out of reach of any sender here" : ""}`,
+  );
   console.log(`highest rate within 0.1 %: ${Object.entries(best).map(([k, v]) => `${k} ${v}`).join(", ")}; capture without kernel drops up to ${captureClean.toFixed(0)} pps`);
   // The issue's target: hynet's highest accurate rate at least trafgen's full speed on the same path.
   const mine = Math.max(best.hynet, best["hynet --realtime"]);

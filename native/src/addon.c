@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -321,12 +322,44 @@ static napi_value js_cancel(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * adviseHugePages(typedArray): ask for transparent huge pages under the array's
+ * memory (madvise MADV_HUGEPAGE on its 2 MiB-aligned interior), before it is
+ * first touched. On a VM a first touch of a 4 KiB page costs microseconds;
+ * the evaluator fills hundreds of MiB of columns once, and glibc's own switch
+ * (GLIBC_TUNABLES=glibc.malloc.hugetlb=1) would have to be set before Node
+ * starts. Returns the bytes advised (0 when the array is too small or the
+ * kernel refuses: advice, never an error).
+ */
+static napi_value js_advise_huge(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], res;
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0, byte_len = 0;
+  void *data = NULL;
+  napi_value ab;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &offset) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a typed array");
+    return NULL;
+  }
+  napi_get_arraybuffer_info(env, ab, NULL, &byte_len);
+  const uintptr_t huge = 2u << 20;
+  uintptr_t start = ((uintptr_t)data + huge - 1) & ~(huge - 1);
+  uintptr_t end = ((uintptr_t)data + (byte_len - offset)) & ~(huge - 1);
+  double advised = 0;
+  if (end > start && madvise((void *)start, end - start, MADV_HUGEPAGE) == 0) advised = (double)(end - start);
+  napi_create_double(env, advised, &res);
+  return res;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
       {"startCapture", NULL, js_start_capture, NULL, NULL, NULL, napi_default, NULL},
       {"cancel", NULL, js_cancel, NULL, NULL, NULL, napi_default, NULL},
       {"realNs", NULL, js_real_ns, NULL, NULL, NULL, napi_default, NULL},
+      {"adviseHugePages", NULL, js_advise_huge, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

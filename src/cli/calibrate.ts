@@ -1,10 +1,6 @@
 /** `hynet calibrate`: the timestamper's own latency floor across one bare veth pair. */
-import { calibrate } from "../capture/calibration.js";
-import { builtinTimestamper } from "../capture/builtin.js";
-import { builtinLoadGenerator } from "../traffic/builtin.js";
-import { evaluatePair, DEFAULT_PARAMS } from "../evaluate/index.js";
 import type { CommandSpec } from "./spec.js";
-import { num } from "./loadgen.js";
+import { num } from "./options.js";
 
 const ns = (v: number | null) => (v === null ? "-" : `${Math.round(v)} ns`);
 
@@ -27,6 +23,12 @@ export const calibrateCommand: CommandSpec = {
   examples: ["hynet calibrate --out calibration && hynet evaluate results/run1/latencies-pre-run1.pcap.zst --calibration calibration/summary.json"],
   async run(_args, opts, ctx) {
     const sys = ctx.sys;
+    const [{ calibrate }, { builtinTimestamper }, { builtinLoadGenerator }, { evaluatePair, DEFAULT_PARAMS }] = await Promise.all([
+      import("../capture/calibration.js"),
+      import("../capture/builtin.js"),
+      import("../traffic/builtin.js"),
+      import("../evaluate/index.js"),
+    ]);
     const r = await calibrate(
       {
         outDir: String(opts.out ?? "calibration"),

@@ -1,9 +1,10 @@
 /** `hynet capture --pre … --post …`: the local timestamper (MoonSniff semantics). */
 import { UsageError } from "../errors.js";
+// The registry is the source of truth for the kind names --help lists; it loads the built-in timestamper too.
 import { timestampers } from "../capture/registry.js";
 import type { CaptureResult } from "../capture/timestamper.js";
 import type { CommandSpec } from "./spec.js";
-import { num, resolveEndpoint } from "./loadgen.js";
+import { num, resolveEndpoint } from "./options.js";
 
 export function captureLine(r: CaptureResult): string {
   const drops = r.pre_dropped + r.post_dropped;

@@ -1,5 +1,4 @@
 /** `hynet clean`: remove what crashed or abandoned networks left behind, from the state files. */
-import { clean, stateDir } from "../net/index.js";
 import type { CommandSpec } from "./spec.js";
 
 export const cleanCommand: CommandSpec = {
@@ -15,6 +14,7 @@ export const cleanCommand: CommandSpec = {
   ],
   examples: ["hynet clean", "hynet clean --net hnk3x9", "hynet clean --dry-run"],
   async run(_args, opts, ctx) {
+    const { clean, stateDir } = await import("../net/index.js");
     const reports = await clean(ctx.sys, { net: opts.net as string | undefined, force: opts.force === true });
     for (const r of reports) {
       const line = r.skipped

@@ -1,5 +1,4 @@
 /** `hynet down`: take the running network down. */
-import { Net } from "../net/index.js";
 import type { CommandSpec } from "./spec.js";
 
 export const downCommand: CommandSpec = {
@@ -10,6 +9,7 @@ export const downCommand: CommandSpec = {
   options: [{ name: "net", type: "string", value: "NAME", description: "the network (prefix or topology name) when several are running" }],
   examples: ["hynet down", "hynet down --net hnk3x9"],
   async run(_args, opts, ctx) {
+    const { Net } = await import("../net/index.js");
     const net = Net.attach(ctx.sys, { net: opts.net as string | undefined });
     await net.stop();
     ctx.sys.emit({ type: "result", scope: "net", kind: "net.down", line: `${net.prefix} (${net.topology.name}) is down`, data: { prefix: net.prefix, name: net.topology.name } });

@@ -2,7 +2,7 @@
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { fileError, UsageError } from "../errors.js";
-import { DEFAULT_PARAMS, evaluateMany, evaluatePair, postPathFor, type EvalParams, type TableFormat } from "../evaluate/index.js";
+import { DEFAULT_PARAMS, postPathFor, type EvalParams, type TableFormat } from "../evaluate/params.js";
 import type { CommandSpec, Options } from "./spec.js";
 
 /** Capture files of a results folder: latencies-pre-*.pcap[ng][.zst|.gz] (not our own outputs, not temporaries). */
@@ -78,6 +78,7 @@ export const evaluateCommand: CommandSpec = {
     const p = evalParamsFrom(opts);
     if (args.length === 0) throw new UsageError("evaluate needs at least one pre capture or folder");
     const pres = await expand(args);
+    const { evaluateMany, evaluatePair } = await import("../evaluate/index.js");
     const out = opts.out === undefined ? undefined : String(opts.out);
     const jobs = opts.jobs === undefined ? undefined : num(opts, "jobs");
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs must be a positive integer, got ${opts.jobs}`);

@@ -5,10 +5,6 @@
  */
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadExperiment } from "../experiment/file.js";
-import { runSeries } from "../experiment/runner.js";
-import { defaultDeps } from "../experiment/wiring.js";
-import { exists } from "../sys/files.js";
 import { reportAfterSeries, seriesExitCode } from "./run.js";
 import type { CommandSpec } from "./spec.js";
 
@@ -22,6 +18,7 @@ function stamp(d: Date): string {
 
 /** `results/quick-<timestamp>`, with `-2`, `-3`, … if that exists already: never an existing folder. */
 export async function freshResultsDir(base: string, now: Date): Promise<string> {
+  const { exists } = await import("../sys/files.js");
   const first = path.join(base, `quick-${stamp(now)}`);
   if (!(await exists(first))) return first;
   for (let n = 2; ; n++) if (!(await exists(`${first}-${n}`))) return `${first}-${n}`;
@@ -40,6 +37,11 @@ export const exampleCommand: CommandSpec = {
   examples: ["sudo npx hynet example"],
   async run(_args, opts, { sys, signal }) {
     const out = typeof opts.out === "string" && opts.out ? opts.out : await freshResultsDir(path.resolve("results"), new Date());
+    const [{ loadExperiment }, { runSeries }, { defaultDeps }] = await Promise.all([
+      import("../experiment/file.js"),
+      import("../experiment/runner.js"),
+      import("../experiment/wiring.js"),
+    ]);
     const exp = await loadExperiment(QUICK_EXPERIMENT);
     const result = await runSeries(exp, { out, signal }, sys, await defaultDeps());
     const code = seriesExitCode(result);

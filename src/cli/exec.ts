@@ -1,5 +1,4 @@
 /** `hynet exec <host> -- <cmd…>`: run a command on a host of the running network. */
-import { Net } from "../net/index.js";
 import { UsageError } from "../errors.js";
 import type { CommandSpec } from "./spec.js";
 
@@ -14,6 +13,7 @@ export const execCommand: CommandSpec = {
   examples: ["hynet exec h1 -- ip addr", "hynet exec lg -- ping -c 3 10.0.2.20", "hynet exec --net hnk3x9 h7 -- ip neigh"],
   async run(args, opts, ctx) {
     if (ctx.rest.length === 0) throw new UsageError("no command given", { hint: "put the command after --, e.g. `hynet exec h1 -- ip addr`" });
+    const { Net } = await import("../net/index.js");
     const net = Net.attach(ctx.sys, { net: opts.net as string | undefined });
     const r = await net.get(args[0]).cmd(ctx.rest);
     process.stdout.write(r.stdout);

@@ -1,8 +1,7 @@
 /** `hynet gate`: a CI verdict (exit 0/1/2) from latency budgets and a baseline. */
 import * as path from "node:path";
 import type { CommandSpec } from "./spec.js";
-import { exists } from "../sys/files.js";
-import { loadGateSection, parseBudgets, runGate, METRICS } from "../gate/index.js";
+import { METRICS } from "../gate/metrics.js";
 
 function list(v: unknown): string[] | undefined {
   return Array.isArray(v) ? (v as string[]) : undefined;
@@ -39,6 +38,7 @@ export const gateCommand: CommandSpec = {
     "hynet gate results -e examples/quick/experiment.yaml --junit gate.xml",
   ],
   async run(args, opts, { sys }) {
+    const [{ exists }, { loadGateSection, parseBudgets, runGate }] = await Promise.all([import("../sys/files.js"), import("../gate/index.js")]);
     // Without --experiment, the copy of the experiment file that `hynet run` keeps in the results folder counts.
     let experiment = typeof opts.experiment === "string" ? opts.experiment : undefined;
     if (experiment === undefined && (await exists(path.join(args[0], "experiment.yaml")))) {

@@ -1,32 +1,11 @@
 /** `hynet loadgen [NETNS:]IFACE`: MoonGen-style paced test traffic on a local interface. */
-import { SystemError, UsageError } from "../errors.js";
-import { resolveNetns } from "../net/index.js";
-import type { Sys } from "../sys/index.js";
+import { UsageError } from "../errors.js";
+// The registry is the source of truth for the kind names --help lists; it loads the built-in generator too.
 import { loadgens } from "../traffic/registry.js";
-import { parseEndpoint, type Endpoint } from "../traffic/endpoint.js";
 import { TEST_DST_MAC } from "../traffic/packet.js";
 import type { LoadGenResult } from "../traffic/loadgen.js";
-import type { CommandSpec, Options } from "./spec.js";
-
-export function num(opts: Options, key: string): number | undefined {
-  const v = opts[key];
-  return v === undefined ? undefined : Number(v);
-}
-
-/** `[NETNS:]IFACE` where NETNS may also be a host of a running hynet network. */
-export async function resolveEndpoint(spec: string, what: string, sys: Sys): Promise<Endpoint> {
-  const ep = parseEndpoint(spec, what);
-  if (ep.netns === undefined || ep.netns.startsWith("/") || sys.dryRun) return ep;
-  try {
-    return { ...ep, netns: await resolveNetns(ep.netns, sys) };
-  } catch (e) {
-    if (e instanceof UsageError) throw e; // e.g. a VM host: it has no namespace here
-    throw new SystemError("NETNS_UNKNOWN", `${what} "${spec}": no network namespace and no running hynet host named "${ep.netns}"`, {
-      hint: "list namespaces with `ip netns list` and hosts with `hynet show`",
-      cause: e,
-    });
-  }
-}
+import type { CommandSpec } from "./spec.js";
+import { num, resolveEndpoint } from "./options.js";
 
 function fmtNs(ns: number): string {
   return ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(3)} µs` : `${Math.round(ns)} ns`;

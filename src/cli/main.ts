@@ -8,7 +8,6 @@ import { commands } from "./commands.js";
 import { buildProgram, type Invocation } from "./program.js";
 import { reporters } from "./reporter.js";
 import { renderError } from "./render.js";
-import { createSys } from "../sys/index.js";
 import { UsageError } from "../errors.js";
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
     out: process.stdout,
     err: process.stderr,
   });
+  // Loaded only when a command runs: --help and --version do not need it.
+  const { createSys } = await import("../sys/context.js");
   const sys = createSys({ dryRun: o.dryRun === true, emit: reporter.emit });
   const abort = new AbortController();
   let interrupts = 0;

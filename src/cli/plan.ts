@@ -1,8 +1,4 @@
 /** `hynet plan experiment.yaml`: the runs of a series, without running them. */
-import { loadExperiment } from "../experiment/file.js";
-import { estimateRunSeconds } from "../experiment/plan.js";
-import { formatDuration } from "../experiment/progress.js";
-import { planStatus } from "../experiment/runner.js";
 import type { CommandSpec } from "./spec.js";
 
 export const planCommand: CommandSpec = {
@@ -14,6 +10,12 @@ export const planCommand: CommandSpec = {
   options: [{ name: "out", type: "string", value: "DIR", description: "results folder to compare with (shows complete / incomplete runs)" }],
   examples: ["hynet plan examples/paper/experiment.yaml", "hynet plan examples/quick/experiment.yaml --out results/quick"],
   async run(args, opts, { sys }) {
+    const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus }] = await Promise.all([
+      import("../experiment/file.js"),
+      import("../experiment/plan.js"),
+      import("../experiment/progress.js"),
+      import("../experiment/runner.js"),
+    ]);
     const exp = await loadExperiment(args[0]);
     const statuses = await planStatus(exp, typeof opts.out === "string" ? opts.out : undefined);
     const width = String(statuses.length).length;

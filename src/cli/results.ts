@@ -1,6 +1,6 @@
 /** `hynet results DIR [--sql "…"]`: the runs of a results folder, or any query on its database. */
 import { UsageError } from "../errors.js";
-import { openStore, rebuildStore, type RunRow } from "../experiment/store.js";
+import type { RunRow } from "../experiment/store.js";
 import type { CommandSpec } from "./spec.js";
 
 function ns(v: number | null): string {
@@ -60,6 +60,7 @@ export const resultsCommand: CommandSpec = {
   async run(args, opts, { sys }) {
     const dir = args[0];
     if (opts.sql !== undefined && (typeof opts.sql !== "string" || !opts.sql.trim())) throw new UsageError("--sql needs a query");
+    const { openStore, rebuildStore } = await import("../experiment/store.js");
     if (opts.rebuild) await rebuildStore(dir, sys);
     const store = await openStore(dir, sys, { readOnly: true });
     try {

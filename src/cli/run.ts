@@ -1,9 +1,6 @@
 /** `hynet run experiment.yaml --out DIR`: the measurement series, end to end. */
 import { UsageError } from "../errors.js";
-import { loadExperiment } from "../experiment/file.js";
-import { runSeries, type SeriesResult } from "../experiment/runner.js";
-import { defaultDeps } from "../experiment/wiring.js";
-import { loadGateSection, parseBudgets, runGate } from "../gate/index.js";
+import type { SeriesResult } from "../experiment/runner.js";
 import type { Sys } from "../sys/index.js";
 import type { Experiment } from "../experiment/file.js";
 import type { CommandSpec } from "./spec.js";
@@ -34,6 +31,7 @@ export function seriesExitCode(r: SeriesResult): number {
 
 /** The experiment's `gate:` budgets against the series just run; the gate's exit code. */
 async function runGateAfterSeries(exp: Experiment, out: string, sys: Sys): Promise<number> {
+  const { loadGateSection, parseBudgets, runGate } = await import("../gate/index.js");
   const section = await loadGateSection(exp.file);
   const budgets = parseBudgets(section?.gate, {}, section?.source ?? { file: exp.file });
   return (await runGate(out, budgets, {}, sys)).exitCode;
@@ -59,6 +57,11 @@ export const runCommand: CommandSpec = {
   ],
   async run(args, opts, { sys, signal }) {
     if (typeof opts.out !== "string" || !opts.out) throw new UsageError("--out DIR is required: the folder the series writes its results into");
+    const [{ loadExperiment }, { runSeries }, { defaultDeps }] = await Promise.all([
+      import("../experiment/file.js"),
+      import("../experiment/runner.js"),
+      import("../experiment/wiring.js"),
+    ]);
     const exp = await loadExperiment(args[0]);
     const deps = await defaultDeps();
     const result = await runSeries(

@@ -1,5 +1,5 @@
 /** `hynet show`: the running networks' hosts, interfaces and addresses. */
-import { describeNet, listStates, Net, ownerAliveOrDetached, stateDir, type NetDescription } from "../net/index.js";
+import type { NetDescription } from "../net/index.js";
 import type { CommandSpec } from "./spec.js";
 
 function text(d: NetDescription): string {
@@ -23,6 +23,7 @@ export const showCommand: CommandSpec = {
   ],
   examples: ["hynet show", "hynet show --json", "hynet show --net hnk3x9"],
   async run(_args, opts, ctx) {
+    const { describeNet, listStates, Net, ownerAliveOrDetached, stateDir } = await import("../net/index.js");
     const dir = stateDir();
     const want = opts.net as string | undefined;
     const nets = listStates(dir).filter((s) => s.started && ownerAliveOrDetached(s) && (!want || s.header.prefix === want || s.header.name === want));

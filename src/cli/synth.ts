@@ -1,6 +1,7 @@
 /** `hynet synth --out DIR …`: a pre/post capture pair of MoonSniff traffic with known ground truth. */
 import { UsageError } from "../errors.js";
-import { DEFAULT_START_NS, synthesize, type SynthOptions } from "../traffic/synth.js";
+import type { SynthOptions } from "../traffic/synth.js";
+import { DEFAULT_START_NS } from "../traffic/synth-defaults.js";
 import type { CommandSpec, Options } from "./spec.js";
 
 function n(opts: Options, key: string): number {
@@ -88,6 +89,7 @@ export const synthCommand: CommandSpec = {
     "hynet synth --out /tmp/pair --start-id 4294967000 --packets 1000 --resolution us --format pcapng --vlan 100 --qinq 200",
   ],
   async run(_args, opts, ctx) {
+    const { synthesize } = await import("../traffic/synth.js");
     await synthesize({ ...synthOptionsFrom(opts), signal: ctx.signal }, ctx.sys);
     return 0;
   },

@@ -1,6 +1,7 @@
 /** `hynet up <topology.yaml>`: bring a network up and leave it running. */
-import { loadTopology } from "../topo/index.js";
-import { DEFAULT_KINDS, Net, nodeKinds, linkKinds, switchKinds } from "../net/index.js";
+import { DEFAULT_KINDS } from "../net/kinds.js";
+// The kind registry is the source of truth for the names --help lists; it loads the kinds' code too.
+import { nodeKinds, linkKinds, switchKinds } from "../net/registry.js";
 import { PrivilegeError } from "../errors.js";
 import type { CommandSpec } from "./spec.js";
 
@@ -21,6 +22,8 @@ export const upCommand: CommandSpec = {
   ],
   examples: ["hynet up examples/paper/topology.yaml", "hynet up examples/paper/topology.yaml --host-kind vm --link-kind veth", "hynet up chain.yaml --dry-run"],
   async run(args, opts, ctx) {
+    const { loadTopology } = await import("../topo/index.js");
+    const { Net } = await import("../net/index.js");
     const topo = await loadTopology(args[0]);
     if (!ctx.sys.dryRun && !ctx.sys.isRoot()) throw new PrivilegeError("`hynet up` creates network namespaces and links");
     const net = new Net(

@@ -6,6 +6,7 @@
  * pass in post arrival order for mean, stddev, PDV and RFC 3550 jitter; and
  * the per-side packet rate and inter-arrival histograms.
  */
+import { bigArray } from "../sys/memory.js";
 import type { PairEngine } from "./engine.js";
 import { percentileRank } from "./percentile.js";
 import { radixSort } from "./sort.js";
@@ -381,7 +382,7 @@ function sortMatches(e: PairEngine, preRank: Uint32Array | null): SortedRows {
   const M = e.matchN;
   const lat = e.matchLat;
   const mpre = e.matchPre;
-  const rows: SortedRows = { n: M, lat: new Float64Array(M), ts: new Float64Array(M), id: new Uint32Array(M), ports: new Uint32Array(M), flow: new Uint32Array(M) };
+  const rows: SortedRows = { n: M, lat: bigArray(Float64Array, M), ts: bigArray(Float64Array, M), id: bigArray(Uint32Array, M), ports: bigArray(Uint32Array, M), flow: bigArray(Uint32Array, M) };
   if (M === 0) return rows;
   const { preTs, preId, prePorts, preFlow } = e;
   const put = (k: number, m: number) => {
@@ -418,10 +419,10 @@ function sortMatches(e: PairEngine, preRank: Uint32Array | null): SortedRows {
   }
   // Matches grouped by pre rank, arrival order within a rank (a duplicated packet's copies).
   const n = e.preN;
-  const start = new Uint32Array(n + 1);
+  const start = bigArray(Uint32Array, n + 1);
   for (let m = 0; m < M; m++) start[(preRank ? preRank[mpre[m]] : mpre[m]) + 1]++;
   for (let r = 0; r < n; r++) start[r + 1] += start[r];
-  const byRank = new Uint32Array(M);
+  const byRank = bigArray(Uint32Array, M);
   for (let m = 0; m < M; m++) byRank[start[preRank ? preRank[mpre[m]] : mpre[m]]++] = m;
   // Stable counting sort by hi − latency (descending latency).
   const at = new Uint32Array(span + 2);

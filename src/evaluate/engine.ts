@@ -14,6 +14,7 @@
  * columns grown by doubling.
  */
 import { InputError } from "../errors.js";
+import { bigArray } from "../sys/memory.js";
 import { grow, F64Column } from "./columns.js";
 import { FlowTable, type FlowField } from "./flows.js";
 import { PreIndex, AMBIGUOUS } from "./prehash.js";
@@ -111,15 +112,15 @@ export class PairEngine {
     const a = Math.max(1024, Math.ceil(pre));
     const b = Math.max(1024, Math.ceil(post));
     if (this.preN === 0 && a > this.preTs.length) {
-      this.preTs = new Float64Array(a);
-      this.preId = new Uint32Array(a);
-      this.prePorts = new Uint32Array(a);
-      this.preFlow = new Uint32Array(a);
+      this.preTs = bigArray(Float64Array, a);
+      this.preId = bigArray(Uint32Array, a);
+      this.prePorts = bigArray(Uint32Array, a);
+      this.preFlow = bigArray(Uint32Array, a);
     }
-    if (this.postTs.length === 0 && b > this.postTs.data.length) this.postTs.data = new Float64Array(b);
+    if (this.postTs.length === 0 && b > this.postTs.data.length) this.postTs.data = bigArray(Float64Array, b);
     if (this.matchN === 0 && b > this.matchLat.length) {
-      this.matchLat = new Float64Array(b);
-      this.matchPre = new Uint32Array(b);
+      this.matchLat = bigArray(Float64Array, b);
+      this.matchPre = bigArray(Uint32Array, b);
     }
   }
 
@@ -178,9 +179,9 @@ export class PairEngine {
   /** After the last pre frame: index the keys, drop ambiguous ones, number each flow's records. */
   finishPre(): void {
     const n = this.preN;
-    this.preStatus = new Uint8Array(n);
+    this.preStatus = bigArray(Uint8Array, n);
     this.index = new PreIndex(this.preId, this.prePorts, n, this.preStatus);
-    this.preSeq = new Uint32Array(n);
+    this.preSeq = bigArray(Uint32Array, n);
     let amb = 0;
     for (let i = 0; i < n; i++) {
       if (this.preStatus[i] & AMBIGUOUS) {

@@ -311,7 +311,7 @@ export async function latencyFlowsParquet(parquetPath: string, e: PairEngine, a:
     await con.run(
       `COPY (SELECT CAST(lat AS BIGINT) - ${a.shift} AS latency, CAST(ts AS BIGINT) + ${base} AS prets, CAST(ts + lat AS BIGINT) + ${base} AS postts, id, ` +
         `CAST(ports >> 16 AS USMALLINT) AS srcport, CAST(ports & 65535 AS USMALLINT) AS dstport FROM hynet_matches()) ` +
-        `TO ${q(parquetPath)} (FORMAT parquet, COMPRESSION zstd)`,
+        `TO ${q(parquetPath)} (FORMAT parquet, COMPRESSION snappy)`,
     );
   } catch (err) {
     throw fileError(err, parquetPath, "write Parquet");

@@ -119,6 +119,7 @@ interface Addon {
   startCapture(o: object): RawJob<Omit<TapStats, "hwEnabled" | "realtime"> & { hwEnabled: number; realtime: number }>;
   cancel(handle: unknown, cutoffNs?: bigint): void;
   realNs(): bigint;
+  adviseHugePages(a: ArrayBufferView): number;
 }
 
 const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../native/build/Release/packetio.node");
@@ -135,6 +136,15 @@ function load(): Addon {
     });
   }
   return addon;
+}
+
+/** The addon if it is built, else undefined (for optional uses such as memory advice). */
+export function addonIfBuilt(): Pick<Addon, "adviseHugePages"> | undefined {
+  try {
+    return load();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Map the addon's error codes to hynet's errors, naming the endpoint. */

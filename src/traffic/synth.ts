@@ -28,6 +28,7 @@ import type { Sys } from "../sys/index.js";
 import { ensureDir } from "../sys/files.js";
 import { createCaptureWriter, type CaptureWriter } from "../capture/pcap-writer.js";
 import { fillPacket, makeTemplate, MIN_FRAME_SIZE } from "./packet.js";
+import { DEFAULT_START_NS } from "./synth-defaults.js";
 
 export interface LatencyModel {
   /** Base latency in ns. */
@@ -98,7 +99,7 @@ export interface SynthResult {
   postFrames: number;
 }
 
-export const DEFAULT_START_NS = 1_700_000_000n * 1_000_000_000n;
+export { DEFAULT_START_NS };
 
 /**
  * mulberry32: hand-written because it is five lines, and a test's expected
