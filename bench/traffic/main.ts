@@ -175,7 +175,10 @@ try {
     execFileSync(stallBin, [String(SECONDS)], { encoding: "utf8" })
       .trim()
       .split(" ")
-      .map((kv) => kv.split("=").map(Number)),
+      .map((kv) => {
+        const [k, v] = kv.split("=");
+        return [k, Number(v)];
+      }),
   ) as Record<string, number>;
   const hitPeriods = (st.long_stalls_per_s * 10e-6 * 100).toFixed(2);
   console.log(
