@@ -86,3 +86,47 @@ export function fileError(err: unknown, file: string, doing: string): HynetError
   const cause = (e?.code && why[e.code]) ?? e?.message ?? String(err);
   return new FileError(`FILE_${e?.code ?? "ERROR"}`, `cannot ${doing}: ${cause}`, { file, cause: err });
 }
+
+/** An error as it crosses a worker thread's message port (class, code and details kept). */
+export interface WireError {
+  name?: string;
+  code?: string;
+  message: string;
+  stack?: string;
+  hint?: string;
+  file?: string;
+  offset?: number;
+  line?: number;
+}
+
+export function serializeError(err: unknown): WireError {
+  if (err instanceof HynetError) return { name: err.name, code: err.code, message: err.message, hint: err.hint, file: err.file, offset: err.offset, line: err.line };
+  const e = err as Error | undefined;
+  return { name: e?.name ?? "Error", message: e?.message ?? String(err), stack: e?.stack };
+}
+
+/** The error serializeError() described, as the same class where it is one of hynet's. */
+export function reviveError(w: WireError): Error {
+  if (!w.code) {
+    const e = new Error(w.message);
+    e.stack = w.stack;
+    return e;
+  }
+  const d = { hint: w.hint, file: w.file, offset: w.offset, line: w.line };
+  switch (w.name) {
+    case "UsageError":
+      return new UsageError(w.message, d);
+    case "PrivilegeError":
+      return new PrivilegeError(w.message, d);
+    case "AbortedError":
+      return new AbortedError(w.message);
+    case "InputError":
+      return new InputError(w.code, w.message, d);
+    case "FileError":
+      return new FileError(w.code, w.message, d);
+    case "SystemError":
+      return new SystemError(w.code, w.message, d);
+    default:
+      return new HynetError(w.code, w.message, d);
+  }
+}

@@ -382,7 +382,9 @@ function sortMatches(e: PairEngine, preRank: Uint32Array | null): SortedRows {
   const M = e.matchN;
   const lat = e.matchLat;
   const mpre = e.matchPre;
-  const rows: SortedRows = { n: M, lat: bigArray(Float64Array, M), ts: bigArray(Float64Array, M), id: bigArray(Uint32Array, M), ports: bigArray(Uint32Array, M), flow: bigArray(Uint32Array, M) };
+  // Shared memory: the Parquet writer's thread reads these in place (outputs.ts).
+  const shared = { shared: true };
+  const rows: SortedRows = { n: M, lat: bigArray(Float64Array, M, shared), ts: bigArray(Float64Array, M, shared), id: bigArray(Uint32Array, M, shared), ports: bigArray(Uint32Array, M, shared), flow: bigArray(Uint32Array, M) };
   if (M === 0) return rows;
   const { preTs, preId, prePorts, preFlow } = e;
   const put = (k: number, m: number) => {

@@ -5,59 +5,17 @@
  */
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
-import { Worker } from "node:worker_threads";
-import { AbortedError, FileError, HynetError, InputError, SystemError, UsageError } from "../errors.js";
+import { reviveError, SystemError, type HynetError, type WireError } from "../errors.js";
+import { startWorker } from "../sys/worker.js";
 import { logger, type HynetEvent } from "../events.js";
 import type { Sys } from "../sys/index.js";
 import { evaluatePair } from "./pair.js";
 import { postPathFor, type EvalParams } from "./params.js";
 import type { EvalSummary } from "./summary.js";
 
-interface WireError {
-  name?: string;
-  code?: string;
-  message: string;
-  stack?: string;
-  hint?: string;
-  file?: string;
-  offset?: number;
-  line?: number;
-}
-
-function revive(w: WireError): Error {
-  const d = { hint: w.hint, file: w.file, offset: w.offset, line: w.line };
-  if (!w.code) {
-    const e = new Error(w.message);
-    e.stack = w.stack;
-    return e;
-  }
-  switch (w.name) {
-    case "UsageError":
-      return new UsageError(w.message, d);
-    case "AbortedError":
-      return new AbortedError(w.message);
-    case "InputError":
-      return new InputError(w.code, w.message, d);
-    case "FileError":
-      return new FileError(w.code, w.message, d);
-    case "SystemError":
-      return new SystemError(w.code, w.message, d);
-    default:
-      return new HynetError(w.code, w.message, d);
-  }
-}
-
-/** Built: dist/evaluate/worker.js. From source (vitest, tsx): worker.ts, loaded through tsx's ESM hooks. */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./worker.js", import.meta.url), { workerData });
-  const url = new URL("./worker.ts", import.meta.url).href;
-  const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-  return new Worker(boot, { eval: true, workerData });
-}
-
 function inWorker(pre: string, post: string, outDir: string, p: EvalParams, sys: Sys, signal?: AbortSignal): Promise<EvalSummary> {
   return new Promise((resolve, reject) => {
-    const w = startWorker({ pre, post, outDir, p });
+    const w = startWorker(import.meta.url, "worker", { workerData: { pre, post, outDir, p } });
     let settled = false;
     const onAbort = () => w.postMessage({ type: "abort" });
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -70,7 +28,7 @@ function inWorker(pre: string, post: string, outDir: string, p: EvalParams, sys:
     w.on("message", (m: { type: string; event?: HynetEvent; summary?: EvalSummary; error?: WireError }) => {
       if (m.type === "event") sys.emit(m.event!);
       else if (m.type === "done") finish(() => resolve(m.summary!));
-      else if (m.type === "error") finish(() => reject(revive(m.error!)));
+      else if (m.type === "error") finish(() => reject(reviveError(m.error!)));
     });
     w.on("error", (err) => finish(() => reject(err)));
     w.on("exit", (code) => finish(() => reject(new SystemError("EVALUATE_WORKER", `evaluation worker for ${pre} exited with code ${code}`, { file: pre }))));

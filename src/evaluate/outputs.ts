@@ -6,10 +6,12 @@
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { fileError } from "../errors.js";
+import { fileError, reviveError, SystemError, type WireError } from "../errors.js";
 import { atomicWriter, type AtomicWriter } from "../sys/index.js";
+import { startWorker } from "../sys/worker.js";
 import type { Analysis } from "./analysis.js";
 import { CsvSink, putAbs, putPad9, putU, putU32 } from "./csv.js";
+import type { ParquetJob } from "./parquet.js";
 import type { PairEngine } from "./engine.js";
 import { percentileRank } from "./percentile.js";
 import { PERCENTILE_LEVELS } from "./percentiles.js";
@@ -261,62 +263,26 @@ export function latencyFlowsCsv(out: TempFile, e: PairEngine, a: Analysis): Prom
 }
 
 /**
- * The per-packet table as Parquet, written by DuckDB from the sorted rows through a table
- * function: each 2048-row chunk is a raw memory copy of the typed arrays into DuckDB's vectors
- * (@duckdb/node-bindings' copy_data_to_vector; node-api's vector wrappers only set values one
- * by one). Measured on 2 M rows: 0.5 s CPU, against 1.2 s for converting the CSV (DuckDB
- * parsing 120 MB of text again), and no CSV is needed when only Parquet is asked for.
- * Times travel as doubles of relative ns (exact below 2^53); the COPY turns them into
- * absolute BIGINT ns, adding the base second in native code: no BigInt per row here.
+ * The per-packet table as Parquet (parquet.ts), written on a worker thread: loading DuckDB
+ * (~0.3 s) and driving its COPY would otherwise hold up this thread, which formats the CSV
+ * meanwhile. The sorted rows live in shared memory (analysis.ts), so the worker reads them in
+ * place; nothing is copied.
  */
-export async function latencyFlowsParquet(parquetPath: string, e: PairEngine, a: Analysis): Promise<void> {
-  const { DuckDBInstance, DuckDBTableFunction, DOUBLE, UINTEGER } = await import("@duckdb/node-api");
-  const { default: duckdb } = await import("@duckdb/node-bindings");
+export function latencyFlowsParquet(parquetPath: string, e: PairEngine, a: Analysis): Promise<void> {
   const { n, lat, ts, id, ports } = a.rows;
-  const cols = [lat, ts, id, ports];
-  let next = 0;
-  const scan = DuckDBTableFunction.create({
-    name: "hynet_matches",
-    bindFunction: (b) => {
-      b.addResultColumn("lat", DOUBLE);
-      b.addResultColumn("ts", DOUBLE);
-      b.addResultColumn("id", UINTEGER);
-      b.addResultColumn("ports", UINTEGER);
-    },
-    initFunction: () => {},
-    mainFunction: (info, out) => {
-      try {
-        const len = Math.min(2048, n - next);
-        duckdb.data_chunk_set_size(out.chunk, len);
-        for (let c = 0; c < cols.length && len > 0; c++) {
-          const col = cols[c];
-          const w = col.BYTES_PER_ELEMENT;
-          duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(out.chunk, c), 0, col.buffer as ArrayBuffer, col.byteOffset + next * w, len * w);
-        }
-        next += len;
-      } catch (err) {
-        info.setError(String(err));
-      }
-    },
+  const job: ParquetJob = { path: parquetPath, rows: { n, lat, ts, id, ports }, baseSec: e.baseSec, shift: a.shift };
+  return new Promise((resolve, reject) => {
+    const w = startWorker(import.meta.url, "parquet-worker", { workerData: job });
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      void w.terminate();
+      if (err) reject(err);
+      else resolve();
+    };
+    w.on("message", (m: { error?: WireError }) => finish(m.error ? reviveError(m.error) : undefined));
+    w.on("error", (err) => finish(fileError(err, parquetPath, "write Parquet")));
+    w.on("exit", (code) => finish(new SystemError("PARQUET_WORKER", `the Parquet writer exited with code ${code} before it finished`, { file: parquetPath })));
   });
-  const inst = await DuckDBInstance.create(":memory:");
-  const con = await inst.connect();
-  const q = (p: string) => `'${p.replace(/'/g, "''")}'`;
-  const base = n > 0 ? `${BigInt(e.baseSec) * 1_000_000_000n}` : "0";
-  try {
-    // One thread: a parallel Parquet write took more CPU for no better wall time on 2 cores,
-    // and evaluateMany already runs pairs in parallel. The scan is serial, so rows keep their order.
-    await con.run("SET threads = 1");
-    con.registerTableFunction(scan);
-    await con.run(
-      `COPY (SELECT CAST(lat AS BIGINT) - ${a.shift} AS latency, CAST(ts AS BIGINT) + ${base} AS prets, CAST(ts + lat AS BIGINT) + ${base} AS postts, id, ` +
-        `CAST(ports >> 16 AS USMALLINT) AS srcport, CAST(ports & 65535 AS USMALLINT) AS dstport FROM hynet_matches()) ` +
-        `TO ${q(parquetPath)} (FORMAT parquet, COMPRESSION snappy)`,
-    );
-  } catch (err) {
-    throw fileError(err, parquetPath, "write Parquet");
-  } finally {
-    con.closeSync();
-    inst.closeSync();
-  }
 }

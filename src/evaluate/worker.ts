@@ -1,6 +1,6 @@
 /** Worker thread of evaluateMany: evaluates one pair, forwards events, returns the summary or the error. */
 import { parentPort, workerData } from "node:worker_threads";
-import { HynetError } from "../errors.js";
+import { serializeError } from "../errors.js";
 import { createSys } from "../sys/index.js";
 import { evaluatePair } from "./pair.js";
 import type { EvalParams } from "./params.js";
@@ -25,20 +25,7 @@ evaluatePair(job.pre, job.post, job.outDir, job.p, sys, abort.signal).then(
     port.close();
   },
   (err: unknown) => {
-    const e = err as HynetError;
-    port.postMessage({
-      type: "error",
-      error: {
-        name: e?.name,
-        code: e instanceof HynetError ? e.code : undefined,
-        message: e?.message ?? String(err),
-        stack: e?.stack,
-        hint: e?.hint,
-        file: e?.file,
-        offset: e?.offset,
-        line: e?.line,
-      },
-    });
+    port.postMessage({ type: "error", error: serializeError(err) });
     port.close();
   },
 );

@@ -5,23 +5,21 @@
  * threads (one per core), then the series figures and index.html on the main
  * thread. Library API: the runner calls it at the end of `hynet run`.
  */
-import { existsSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createRequire } from "node:module";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
-import { AbortedError, FileError, HynetError, InputError } from "../errors.js";
+import type { Worker } from "node:worker_threads";
+import { AbortedError, reviveError, type WireError } from "../errors.js";
 import { logger } from "../events.js";
 import type { Sys } from "../sys/index.js";
 import { checkWritableDir, ensureDir, writeFileAtomic } from "../sys/files.js";
+import { startWorker } from "../sys/worker.js";
 import { toCsv } from "./csv.js";
 import { findRuns, type RunRef } from "./discover.js";
 import { indexPage } from "./html.js";
 import { FigureRenderer, type Formats } from "./render/index.js";
 import { reportRun, writeFigure, type FigureMeta, type RunMeta, type RunReportOptions } from "./run-report.js";
 import { overlayFigures } from "./series.js";
-import type { SerializedError, WorkRequest } from "./worker.js";
+import type { WorkRequest } from "./worker.js";
 
 export interface ReportOptions {
   /** Worker threads drawing runs; 0 or 1 draws in this thread. Default: the number of cores. */
@@ -47,47 +45,11 @@ export interface ReportResult {
 export const DEFAULT_WORST = 1000;
 export const DEFAULT_FLOW_FILE_LIMIT = 256 * 2 ** 20;
 
-function reviveError(e: SerializedError): Error {
-  if (e.code) {
-    const d = { hint: e.hint, file: e.file, line: e.line, offset: e.offset };
-    if (e.name === "FileError") return new FileError(e.code, e.message, d);
-    if (e.name === "InputError") return new InputError(e.code, e.message, d);
-    return new HynetError(e.code, e.message, d);
-  }
-  const err = new Error(e.message);
-  err.stack = e.stack;
-  return err;
-}
-
-/**
- * The worker script next to this module. Run from the TypeScript sources
- * (tests, benchmarks) it needs tsx's loader, which a worker does not inherit
- * and cannot take as --import: the worker registers it itself, then imports.
- */
-function newWorker(): (() => Worker) | undefined {
-  const self = fileURLToPath(import.meta.url);
-  if (!self.endsWith(".ts")) {
-    const file = path.join(path.dirname(self), "worker.js");
-    return existsSync(file) ? () => new Worker(file) : undefined;
-  }
-  let api: string;
-  try {
-    // require.resolve gives the CommonJS entry; the worker imports the ES module beside it.
-    api = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
-  } catch {
-    return undefined;
-  }
-  const worker = pathToFileURL(path.join(path.dirname(self), "worker.ts")).href;
-  const code = `import(${JSON.stringify(api)}).then((t) => { t.register(); return import(${JSON.stringify(worker)}); });`;
-  return () => new Worker(code, { eval: true });
-}
-
 async function drawRuns(refs: RunRef[], outDir: string, o: RunReportOptions, jobs: number, sys: Sys, signal?: AbortSignal): Promise<RunMeta[]> {
   const metas: RunMeta[] = new Array(refs.length);
   let done = 0;
   const progress = () => sys.emit({ type: "progress", scope: "report", task: "runs", done, total: refs.length, unit: "runs" });
-  const spawn = jobs > 1 ? newWorker() : undefined;
-  if (!spawn) {
+  if (jobs <= 1) {
     const renderer = new FigureRenderer();
     try {
       for (let i = 0; i < refs.length; i++) {
@@ -101,7 +63,7 @@ async function drawRuns(refs: RunRef[], outDir: string, o: RunReportOptions, job
     }
     return metas;
   }
-  const workers = Array.from({ length: Math.min(jobs, refs.length) }, spawn);
+  const workers = Array.from({ length: Math.min(jobs, refs.length) }, () => startWorker(import.meta.url, "worker"));
   let next = 0;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -128,7 +90,7 @@ async function drawRuns(refs: RunRef[], outDir: string, o: RunReportOptions, job
         w.postMessage(req);
       };
       for (const w of workers) {
-        w.on("message", (m: { id: number; meta?: RunMeta; error?: SerializedError }) => {
+        w.on("message", (m: { id: number; meta?: RunMeta; error?: WireError }) => {
           if (m.error) return fail(reviveError(m.error));
           metas[m.id] = m.meta!;
           done++;

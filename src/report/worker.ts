@@ -4,7 +4,7 @@
  * Messages: in {id, ref, outDir, opts}; out {id, meta} or {id, error}.
  */
 import { parentPort } from "node:worker_threads";
-import { HynetError } from "../errors.js";
+import { serializeError } from "../errors.js";
 import type { RunRef } from "./discover.js";
 import { FigureRenderer } from "./render/index.js";
 import { reportRun, type RunReportOptions } from "./run-report.js";
@@ -14,23 +14,6 @@ export interface WorkRequest {
   ref: RunRef;
   outDir: string;
   opts: RunReportOptions;
-}
-
-export interface SerializedError {
-  name: string;
-  code?: string;
-  message: string;
-  hint?: string;
-  file?: string;
-  line?: number;
-  offset?: number;
-  stack?: string;
-}
-
-export function serializeError(e: unknown): SerializedError {
-  if (e instanceof HynetError) return { name: e.name, code: e.code, message: e.message, hint: e.hint, file: e.file, line: e.line, offset: e.offset };
-  const err = e as Error;
-  return { name: err?.name ?? "Error", message: err?.message ?? String(e), stack: err?.stack };
 }
 
 const port = parentPort;

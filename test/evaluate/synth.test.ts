@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { synthesize } from "../../src/traffic/synth.js";
 import { evaluatePair, postPathFor } from "../../src/evaluate/index.js";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { params, testSys, tmp } from "./helpers.js";
 
 describe("evaluate a synthesized pair", () => {
@@ -30,7 +32,7 @@ describe("evaluate a synthesized pair", () => {
       },
       sys,
     );
-    const s = await evaluatePair(r.pre, postPathFor(r.pre), dir, params(), sys);
+    const s = await evaluatePair(r.pre, postPathFor(r.pre), dir, params({ formats: ["csv", "parquet"] }), sys);
     expect(s.pre_records).toBe(r.sent);
     expect(s.ambiguous_pre).toBe(0);
     expect(s.lost).toBe(r.lost);
@@ -45,5 +47,20 @@ describe("evaluate a synthesized pair", () => {
     expect(s.latency_ns.min).toBeGreaterThanOrEqual(10_000 - 4_100);
     expect(s.latency_ns.max).toBeLessThanOrEqual(203_000 + 4_100);
     expect(s.latency_ns.p99).toBeGreaterThanOrEqual(10_000);
+
+    // The Parquet table (written on its own thread, 2048 rows a chunk) holds the CSV's rows in its order.
+    const base = path.join(dir, path.basename(r.pre));
+    const csv = readFileSync(`${base}.latency-flows.csv`, "utf8").trim().split("\n").slice(1);
+    expect(csv.length).toBe(s.matched);
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const inst = await DuckDBInstance.create(":memory:");
+    const con = await inst.connect();
+    const pq = await con.runAndReadAll(`SELECT latency, prets, postts, id, srcport, dstport FROM '${base}.latency-flows.parquet'`);
+    const rows = pq.getRows();
+    expect(rows.length).toBe(csv.length);
+    for (let i = 0; i < rows.length; i += 997) expect(rows[i].map(String).join(",")).toBe(csv[i]);
+    expect(rows.at(-1)!.map(String).join(",")).toBe(csv.at(-1));
+    con.closeSync();
+    inst.closeSync();
   });
 });
