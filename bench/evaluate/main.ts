@@ -65,7 +65,7 @@ console.log(`anchor  tcpdump -r pre -w /dev/null: ${anchor.wall.toFixed(3)} s wa
 
 function evaluate(file: string, formats: string, label: string) {
   const out = mkdtempSync(path.join(tmpdir(), "hynet-bench-eval-out-"));
-  const r = best(2, () => run(["node", hynet, "evaluate", file, "--out", out, "--format", formats, "--reporter", "json", "-q"], "evaluate"));
+  const r = best(3, () => run(["node", hynet, "evaluate", file, "--out", out, "--format", formats, "--reporter", "json", "-q"], "evaluate"));
   const summary = r.stdout
     .trim()
     .split("\n")

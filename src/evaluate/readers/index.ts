@@ -14,7 +14,7 @@ import { openSource } from "./source.js";
 import type { CaptureInfo, FrameVisitor, RecordParser } from "./types.js";
 
 export type { CaptureInfo, FrameVisitor } from "./types.js";
-export { detectCompression, type Compression } from "./source.js";
+export { detectCompression, sniffCompression, type Compression } from "./source.js";
 
 export interface ReadOptions {
   signal?: AbortSignal;

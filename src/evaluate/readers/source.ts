@@ -52,6 +52,22 @@ export function detectCompression(head: Buffer, n: number): Compression {
   return "none";
 }
 
+/** The compression of `file` by its first bytes ("none" when it cannot be read: openSource reports that). */
+export async function sniffCompression(file: string): Promise<Compression> {
+  try {
+    const fh = await fsp.open(file, "r");
+    try {
+      const head = Buffer.alloc(4);
+      const { bytesRead } = await fh.read(head, 0, 4, 0);
+      return detectCompression(head, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return "none";
+  }
+}
+
 /** Open `file` and pick the source by its first bytes. Folders and missing files give a FileError. */
 export async function openSource(file: string): Promise<ByteSource> {
   let fh: fsp.FileHandle;
