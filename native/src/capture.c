@@ -27,8 +27,13 @@
 
 #define BLOCK_SIZE (1u << 20)
 #define BLOCK_NR 128u
-/* A block is handed to us at the latest this long after its first frame. */
-#define BLOCK_TIMEOUT_MS 4u
+/*
+ * A block is handed to us at the latest this long after its first frame. At
+ * low rates every block retires holding only this much traffic, so the ring
+ * buffers BLOCK_NR times it: 16 ms gives 2 s for a capture thread that loses
+ * its CPU (4 ms gave 0.5 s, and a busy test machine dropped frames).
+ */
+#define BLOCK_TIMEOUT_MS 16u
 #define WRITE_BUF (4u << 20)
 
 static void sys_fail(pio_err *err, const char *what) {

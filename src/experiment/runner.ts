@@ -211,10 +211,13 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
           if (ph === "pause") {
             clock.add("warmup", now - warmupAt);
             pauseStartedAt = now;
-            void startCapture();
+            // The measured traffic waits for the timestamper (at least warm_up_time): a capture that starts
+            // late on a busy machine would otherwise miss the first measured frames.
+            return startCapture().then(() => undefined);
           }
           if (ph === "measure") {
-            if (pauseStartedAt) clock.add("pause", now - pauseStartedAt);
+            // A pause that waited longer for the timestamper than warm_up_time counts the wait as overhead.
+            if (pauseStartedAt) clock.add("pause", Math.min(now - pauseStartedAt, p.warmUpTime));
             measureStartedAt = now;
           }
           if (ph === "done" && measureStartedAt) clock.add("measure", now - measureStartedAt);

@@ -79,8 +79,9 @@ export const builtinLoadGenerator: LoadGenerator = {
       const w = await train(o, { count, dstPort: WARMUP_DST_PORT, rate: o.rate });
       warmupSent = w.sent;
       log.debug(`warm-up: ${w.sent} frames to port ${WARMUP_DST_PORT}; pausing ${o.warmUpS} s`);
-      o.onPhase?.("pause");
-      await sys.sleep(o.warmUpS * 1000, o.signal);
+      const ready = o.onPhase?.("pause");
+      // A failure of what the pause waits for is the caller's to report; the pause only waits.
+      await Promise.all([sys.sleep(o.warmUpS * 1000, o.signal), ready?.catch(() => undefined)]);
     }
     if (o.signal?.aborted) {
       o.onPhase?.("done");

@@ -37,7 +37,13 @@ export interface LoadGenOptions {
    */
   realtime?: boolean;
   signal?: AbortSignal;
-  onPhase?: (phase: LoadGenPhase) => void;
+  /**
+   * Told each phase as it begins. For "pause" it may return a promise (the
+   * runner's: the timestamper is ready): the measured traffic then starts when
+   * both the pause has passed and the promise has settled, so a slow capture
+   * start cannot cut off the first measured frames.
+   */
+  onPhase?: (phase: LoadGenPhase) => void | Promise<void>;
 }
 
 export interface GapSummary {

@@ -143,6 +143,48 @@ describe("across one veth pair", () => {
     expect(r.realtime).toBe(false);
   });
 
+  it("the measured traffic waits for what the pause hook returns (the runner's timestamper), at least the pause", async () => {
+    const at: Record<string, number> = {};
+    const r = await builtinLoadGenerator.run(
+      {
+        ...veth.a,
+        rate: 5000,
+        burst: 1,
+        flows: 1,
+        size: 60,
+        packets: 100,
+        warmUpS: 0.05,
+        onPhase: (ph) => {
+          at[ph] = performance.now();
+          if (ph === "pause") return new Promise((resolve) => setTimeout(resolve, 400));
+        },
+      },
+      sys,
+    );
+    expect(r.sent).toBe(100);
+    expect(at.measure - at.pause).toBeGreaterThanOrEqual(390);
+    // A hook that fails does not stop the generator: the failure is its caller's to report.
+    const at2: Record<string, number> = {};
+    const r2 = await builtinLoadGenerator.run(
+      {
+        ...veth.a,
+        rate: 5000,
+        burst: 1,
+        flows: 1,
+        size: 60,
+        packets: 10,
+        warmUpS: 0.2,
+        onPhase: (ph) => {
+          at2[ph] = performance.now();
+          if (ph === "pause") return Promise.reject(new Error("capture failed"));
+        },
+      },
+      sys,
+    );
+    expect(r2.sent).toBe(10);
+    expect(at2.measure - at2.pause).toBeGreaterThanOrEqual(190);
+  });
+
   it("sends from a real-time thread when asked (root may)", async () => {
     const r = await builtinLoadGenerator.run({ ...veth.a, rate: 5000, burst: 1, flows: 1, size: 60, packets: 500, warmUpS: 0, realtime: true }, sys);
     expect(r.sent).toBe(500);
