@@ -16,14 +16,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CHECK(call)                                                   \
-  do {                                                                \
-    if ((call) != napi_ok) {                                          \
-      napi_throw_error(env, "SYS", "packetio: N-API call failed: " #call); \
-      return NULL;                                                    \
-    }                                                                 \
-  } while (0)
-
 static const char *kind_code(pio_err_kind k) {
   switch (k) {
     case PIO_NEED_ROOT: return "NEED_ROOT";
@@ -202,27 +194,49 @@ fail:
   return NULL;
 }
 
-static napi_value js_send(napi_env env, napi_callback_info info) {
+/*
+ * The common head of send() and startCapture(): the options object, the
+ * endpoint it names (netns may be empty) and a zeroed job of `type`.
+ * Returns NULL with a JS error thrown.
+ */
+typedef struct {
+  napi_value opts;
+  char netns[1024];
+  char iface[64];
+} endpoint_args;
+
+static job *new_job(napi_env env, napi_callback_info info, job_type type, endpoint_args *a) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_value o = argv[0];
-  char netns[1024], iface[64];
-  get_str(env, o, "netns", netns, sizeof netns);
-  get_str(env, o, "iface", iface, sizeof iface);
-  napi_value fv;
-  void *fdata = NULL;
-  size_t flen = 0;
-  if (!get_prop(env, o, "frame", &fv) || napi_get_buffer_info(env, fv, &fdata, &flen) != napi_ok || flen < 47) {
-    napi_throw_error(env, "SYS", "packetio.send: frame must be a Buffer of at least 47 bytes");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
+    napi_throw_type_error(env, NULL, "packetio: expected an options object");
     return NULL;
   }
+  a->opts = argv[0];
+  get_str(env, a->opts, "netns", a->netns, sizeof a->netns);
+  get_str(env, a->opts, "iface", a->iface, sizeof a->iface);
   job *jb = calloc(1, sizeof *jb);
   if (!jb) {
     napi_throw_error(env, "SYS", "out of memory");
     return NULL;
   }
-  jb->type = JOB_SEND;
+  jb->type = type;
+  return jb;
+}
+
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  endpoint_args a;
+  job *jb = new_job(env, info, JOB_SEND, &a);
+  if (!jb) return NULL;
+  napi_value o = a.opts;
+  napi_value fv;
+  void *fdata = NULL;
+  size_t flen = 0;
+  if (!get_prop(env, o, "frame", &fv) || napi_get_buffer_info(env, fv, &fdata, &flen) != napi_ok || flen < 47) {
+    free(jb);
+    napi_throw_error(env, "SYS", "packetio.send: frame must be a Buffer of at least 47 bytes");
+    return NULL;
+  }
   pio_send_job *s = &jb->u.send;
   s->fd = -1;
   s->frame = malloc(flen);
@@ -247,7 +261,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   int sndbuf = 4 << 20;
   pio_err err = {PIO_OK, ""};
   int ifindex;
-  s->fd = pio_open_packet(netns, iface, 0, &ifindex, &err);
+  s->fd = pio_open_packet(a.netns, a.iface, 0, &ifindex, &err);
   if (s->fd < 0) {
     gap_hist_free(&s->gaps);
     free(s->frame);
@@ -260,19 +274,10 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_start_capture(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  napi_value o = argv[0];
-  char netns[1024], iface[64];
-  get_str(env, o, "netns", netns, sizeof netns);
-  get_str(env, o, "iface", iface, sizeof iface);
-  job *jb = calloc(1, sizeof *jb);
-  if (!jb) {
-    napi_throw_error(env, "SYS", "out of memory");
-    return NULL;
-  }
-  jb->type = JOB_CAPTURE;
+  endpoint_args a;
+  job *jb = new_job(env, info, JOB_CAPTURE, &a);
+  if (!jb) return NULL;
+  napi_value o = a.opts;
   pio_capture_job *c = &jb->u.cap;
   c->fd = -1;
   get_str(env, o, "path", c->path, sizeof c->path);
@@ -283,7 +288,7 @@ static napi_value js_start_capture(napi_env env, napi_callback_info info) {
   c->deadline_mono_ns = dur > 0 ? pio_mono_ns() + (uint64_t)dur : 0;
   atomic_store(&c->cutoff_real_ns, dur > 0 ? pio_real_ns() + (uint64_t)dur : 0);
   pio_err err = {PIO_OK, ""};
-  if (pio_capture_open(c, netns, iface, &err) < 0) {
+  if (pio_capture_open(c, a.netns, a.iface, &err) < 0) {
     free(jb);
     napi_throw_error(env, kind_code(err.kind), err.msg);
     return NULL;

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { fileError, UsageError } from "../errors.js";
 import { DEFAULT_PARAMS, postPathFor, type EvalParams, type TableFormat } from "../evaluate/params.js";
 import type { CommandSpec, Options } from "./spec.js";
+import { num, reqNum } from "./options.js";
 
 /** Capture files of a results folder: latencies-pre-*.pcap[ng][.zst|.gz] (not our own outputs, not temporaries). */
 const PRE_CAPTURE = /^latencies-pre[-.].*\.(pcap|pcapng|cap)(\.(zst|gz))?$/;
@@ -28,15 +29,11 @@ async function expand(args: string[]): Promise<string[]> {
   return out;
 }
 
-function num(opts: Options, key: string): number {
-  return Number(opts[key]);
-}
-
 export function evalParamsFrom(opts: Options): EvalParams {
   return {
-    bucketSize: num(opts, "bucketSize"),
-    trimMs: num(opts, "trimMs"),
-    numWorst: num(opts, "numWorst"),
+    bucketSize: reqNum(opts, "bucketSize"),
+    trimMs: reqNum(opts, "trimMs"),
+    numWorst: reqNum(opts, "numWorst"),
     strictMarker: opts.strictMarker === true,
     formats: (opts.format as TableFormat[] | undefined) ?? DEFAULT_PARAMS.formats,
     flowKey: (opts.flowKey as string[] | undefined) ?? DEFAULT_PARAMS.flowKey,
@@ -80,7 +77,7 @@ export const evaluateCommand: CommandSpec = {
     const pres = await expand(args);
     const { evaluateMany, evaluatePair } = await import("../evaluate/index.js");
     const out = opts.out === undefined ? undefined : String(opts.out);
-    const jobs = opts.jobs === undefined ? undefined : num(opts, "jobs");
+    const jobs = num(opts, "jobs");
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new UsageError(`--jobs must be a positive integer, got ${opts.jobs}`);
     if (opts.post !== undefined) {
       if (pres.length !== 1) throw new UsageError("--post works with exactly one pre capture", { hint: "name the captures latencies-pre-X / latencies-post-X and leave --post out" });

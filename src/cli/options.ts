@@ -7,9 +7,15 @@ import type { Sys } from "../sys/index.js";
 import type { Endpoint } from "../traffic/endpoint.js";
 import type { Options } from "./spec.js";
 
+/** A number option, or undefined when it was not given and has no default. */
 export function num(opts: Options, key: string): number | undefined {
   const v = opts[key];
   return v === undefined ? undefined : Number(v);
+}
+
+/** A number option that has a default in the option table (so it is always set; NaN if not). */
+export function reqNum(opts: Options, key: string): number {
+  return Number(opts[key]);
 }
 
 /** `[NETNS:]IFACE` where NETNS may also be a host of a running hynet network. */

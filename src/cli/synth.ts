@@ -3,14 +3,7 @@ import { UsageError } from "../errors.js";
 import type { SynthOptions } from "../traffic/synth.js";
 import { DEFAULT_START_NS } from "../traffic/synth-defaults.js";
 import type { CommandSpec, Options } from "./spec.js";
-
-function n(opts: Options, key: string): number {
-  return Number(opts[key]);
-}
-
-function optionalInt(opts: Options, key: string): number | undefined {
-  return opts[key] === undefined ? undefined : Number(opts[key]);
-}
+import { num, reqNum } from "./options.js";
 
 function parseStartNs(v: unknown): bigint {
   const s = String(v).trim();
@@ -23,26 +16,26 @@ export function synthOptionsFrom(opts: Options): SynthOptions {
   return {
     outDir: String(opts.out),
     name: opts.name === undefined ? undefined : String(opts.name),
-    rate: n(opts, "rate"),
-    burst: n(opts, "burst"),
-    flows: n(opts, "flows"),
-    size: n(opts, "size"),
-    packets: n(opts, "packets"),
+    rate: reqNum(opts, "rate"),
+    burst: reqNum(opts, "burst"),
+    flows: reqNum(opts, "flows"),
+    size: reqNum(opts, "size"),
+    packets: reqNum(opts, "packets"),
     startNs: parseStartNs(opts.startNs),
-    latency: { baseNs: n(opts, "latency"), jitterNs: n(opts, "jitter"), tailProb: n(opts, "tailProb"), tailNs: n(opts, "tailLatency") },
-    loss: n(opts, "loss"),
-    duplicates: n(opts, "duplicates"),
-    reorder: n(opts, "reorder"),
-    noise: n(opts, "noise"),
-    startId: n(opts, "startId"),
+    latency: { baseNs: reqNum(opts, "latency"), jitterNs: reqNum(opts, "jitter"), tailProb: reqNum(opts, "tailProb"), tailNs: reqNum(opts, "tailLatency") },
+    loss: reqNum(opts, "loss"),
+    duplicates: reqNum(opts, "duplicates"),
+    reorder: reqNum(opts, "reorder"),
+    noise: reqNum(opts, "noise"),
+    startId: reqNum(opts, "startId"),
     resolution: opts.resolution as "us" | "ns",
     format: opts.format as "pcap" | "pcapng",
     compression: opts.compress as "none" | "zstd" | "gzip",
     byteOrder: opts.byteOrder as "le" | "be",
-    vlan: optionalInt(opts, "vlan"),
-    qinq: optionalInt(opts, "qinq"),
-    snaplen: optionalInt(opts, "snaplen"),
-    seed: n(opts, "seed"),
+    vlan: num(opts, "vlan"),
+    qinq: num(opts, "qinq"),
+    snaplen: num(opts, "snaplen"),
+    seed: reqNum(opts, "seed"),
   };
 }
 

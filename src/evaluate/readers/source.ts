@@ -57,15 +57,20 @@ export async function sniffCompression(file: string): Promise<Compression> {
   try {
     const fh = await fsp.open(file, "r");
     try {
-      const head = Buffer.alloc(4);
-      const { bytesRead } = await fh.read(head, 0, 4, 0);
-      return detectCompression(head, bytesRead);
+      return await compressionOf(fh);
     } finally {
       await fh.close();
     }
   } catch {
     return "none";
   }
+}
+
+/** The compression an open capture file starts with. */
+async function compressionOf(fh: fsp.FileHandle): Promise<Compression> {
+  const head = Buffer.alloc(4);
+  const { bytesRead } = await fh.read(head, 0, 4, 0);
+  return detectCompression(head, bytesRead);
 }
 
 /** Open `file` and pick the source by its first bytes. Folders and missing files give a FileError. */
@@ -79,9 +84,7 @@ export async function openSource(file: string): Promise<ByteSource> {
   try {
     const st = await fh.stat();
     if (st.isDirectory()) throw fileError(Object.assign(new Error("is a directory"), { code: "EISDIR" }), file, "read capture");
-    const head = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(head, 0, 4, 0);
-    const c = detectCompression(head, bytesRead);
+    const c = await compressionOf(fh);
     if (c === "zstd") return zstdSource(fh, file);
     if (c === "gzip") return gzipSource(fh, file);
     return plainSource(fh, file);

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type { Row } from "../csv.js";
 import type { RunData } from "../run-data.js";
-import { config, hdrSpec, HDR_END, HEIGHT, WIDTH } from "./theme.js";
+import { hdrSpec, HDR_END, panel } from "./theme.js";
 import type { FigureKind } from "./types.js";
 
 const DEFAULT_PERCENTILES = [0, 0.5, 0.9, 0.99, 0.999, 0.9999, 0.99999, 0.999999];
@@ -86,7 +86,7 @@ export const flowCdf: FigureKind = {
       columns: ["flow", "latency", "fraction"],
       rows,
       spec: {
-        width: WIDTH, height: HEIGHT, config, data: { name: "table" },
+        ...panel,
         transform: [{ calculate: "datum.latency / 1000", as: "latency_us" }],
         mark: { type: "line", interpolate: "step-after", strokeWidth: 1 },
         encoding: {

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type { Row, Table } from "../csv.js";
 import { relSeconds } from "../run-data.js";
-import { config, HEIGHT, WIDTH } from "./theme.js";
+import { config, HEIGHT, WIDTH, panel, data } from "./theme.js";
 import type { FigureKind } from "./types.js";
 
 /** CPUs shown at most: the busiest ones; a 64-core host would otherwise draw 64 lines. */
@@ -75,7 +75,7 @@ export const interrupts: FigureKind = {
       columns: ["group", "cpu", "ts_ns", "time_s", "rate"],
       rows: b.rows,
       spec: {
-        width: WIDTH, height: HEIGHT, config, data: { name: "table" },
+        ...panel,
         mark: { type: "line", strokeWidth: 1 },
         encoding: {
           x: { field: "time_s", type: "quantitative", title: "Measurement time [s]" },
@@ -102,7 +102,7 @@ export const softirqs: FigureKind = {
       columns: ["group", "cpu", "ts_ns", "time_s", "rate"],
       rows: b.rows,
       spec: {
-        config, data: { name: "table" },
+        config, data,
         facet: { row: { field: "group", type: "nominal", title: null, sort: groups } },
         spec: {
           width: WIDTH, height: Math.round(HEIGHT * 0.55),

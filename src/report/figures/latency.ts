@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type { Row } from "../csv.js";
 import { relSeconds } from "../run-data.js";
-import { config, hdrSpec, HDR_END, hdrEnd, HEIGHT, WIDTH } from "./theme.js";
+import { hdrSpec, HDR_END, hdrEnd, panel } from "./theme.js";
 import type { FigureKind } from "./types.js";
 
 const src = (f: string | undefined) => (f ? path.basename(f) : "");
@@ -45,7 +45,7 @@ export const latencyHistogram: FigureKind = {
       columns: ["latency_bucket", "count"],
       rows,
       spec: {
-        width: WIDTH, height: HEIGHT, config, data: { name: "table" },
+        ...panel,
         transform: [{ calculate: "datum.latency_bucket / 1000", as: "latency_us" }],
         mark: { type: "line", interpolate: "step-after", strokeWidth: 1 },
         encoding: {
@@ -76,7 +76,7 @@ export const worstOf: FigureKind = {
       columns: ["latency", "prets", "postts", "id", "srcport", "dstport", "time_s"],
       rows,
       spec: {
-        width: WIDTH, height: HEIGHT, config, data: { name: "table" },
+        ...panel,
         transform: [{ calculate: "datum.latency / 1000", as: "latency_us" }],
         // fill-opacity, not opacity: librsvg composites every element with an opacity in its own layer (3× slower PNGs).
         mark: { type: "point", filled: true, size: 5, fillOpacity: 0.7, strokeOpacity: 0 },

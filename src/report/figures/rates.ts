@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import type { Row } from "../csv.js";
 import { relSeconds } from "../run-data.js";
-import { config, HEIGHT, WIDTH } from "./theme.js";
+import { config, HEIGHT, WIDTH, panel, data } from "./theme.js";
 import type { FigureKind } from "./types.js";
 
 export const packetRate: FigureKind = {
@@ -26,7 +26,7 @@ export const packetRate: FigureKind = {
       columns: ["side", "ts", "count", "time_s"],
       rows,
       spec: {
-        width: WIDTH, height: HEIGHT, config, data: { name: "table" },
+        ...panel,
         mark: { type: "line", strokeWidth: 1.5, point: { size: 10 } },
         encoding: {
           x: { field: "time_s", type: "quantitative", title: "Measurement time [s]" },
@@ -56,7 +56,7 @@ export const jitter: FigureKind = {
       columns: ["side", "bucket", "count"],
       rows,
       spec: {
-        config, data: { name: "table" },
+        config, data,
         facet: { row: { field: "side", type: "nominal", title: null, sort: ["pre", "post"] } },
         spec: {
           width: WIDTH, height: Math.round(HEIGHT * 0.55),

@@ -4,10 +4,13 @@
  * background so PNGs work on dark pages and slides.
  */
 import type { Config } from "vega-lite";
-import { FONT_FAMILY } from "../render/index.js";
+import { DATA_NAME, FONT_FAMILY } from "../render/index.js";
 
 export const WIDTH = 190;
 export const HEIGHT = 120;
+
+/** The source every figure's spec reads its rows from (the renderer binds them to it). */
+export const data = { name: DATA_NAME };
 
 export const config: Config = {
   font: FONT_FAMILY,
@@ -19,6 +22,9 @@ export const config: Config = {
   header: { labelFontSize: 9, titleFontSize: 9 },
   range: { category: { scheme: "tableau10" } },
 };
+
+/** Size, theme and data source of a per-run panel. */
+export const panel = { width: WIDTH, height: HEIGHT, config, data };
 
 /** Ticks of the HDR percentile axis: 1/(1-p) and their labels in percent. */
 export const HDR_TICKS: [number, string][] = [
@@ -67,7 +73,7 @@ export function hdrAxis() {
 export function hdrSpec(o: { strokeWidth: number; yScale?: { type: "log" }; color?: Record<string, unknown>; config?: typeof config }) {
   return {
     params: hdrParams(1e6),
-    width: HDR_WIDTH, height: HEIGHT, config: o.config ?? config, data: { name: "table" },
+    width: HDR_WIDTH, height: HEIGHT, config: o.config ?? config, data,
     transform: [{ calculate: "datum.value / 1000", as: "latency_us" }],
     mark: { type: "line" as const, interpolate: "step-after" as const, strokeWidth: o.strokeWidth, clip: true },
     encoding: {
