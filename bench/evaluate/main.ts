@@ -64,15 +64,22 @@ const anchor = best(3, () => run(["tcpdump", "-r", pre, "-w", "/dev/null"], "tcp
 console.log(`anchor  tcpdump -r pre -w /dev/null: ${anchor.wall.toFixed(3)} s wall, ${anchor.cpu.toFixed(2)} s CPU, peak RSS ${anchor.rssMB.toFixed(0)} MB`);
 
 function evaluate(file: string, formats: string, label: string) {
-  const out = mkdtempSync(path.join(tmpdir(), "hynet-bench-eval-out-"));
-  const r = best(3, () => run(["node", hynet, "evaluate", file, "--out", out, "--format", formats, "--reporter", "json", "-q"], "evaluate"));
+  // A fresh folder per run, removed outside the timing: replacing the previous run's 120 MB
+  // table would time the kernel dropping its page cache, not the evaluation.
+  const r = best(3, () => {
+    const out = mkdtempSync(path.join(tmpdir(), "hynet-bench-eval-out-"));
+    try {
+      return run(["node", hynet, "evaluate", file, "--out", out, "--format", formats, "--reporter", "json", "-q"], "evaluate");
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
   const summary = r.stdout
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as { type: string; data: { pre_records: number; post_records: number; matched: number; captures: { pre: { frames: number }; post: { frames: number } } } })
     .find((e) => e.type === "result")!.data;
   const frames = summary.captures.pre.frames + summary.captures.post.frames;
-  rmSync(out, { recursive: true, force: true });
   console.log(
     `hynet   evaluate ${label.padEnd(30)} ${r.wall.toFixed(3)} s wall, ${r.cpu.toFixed(2)} s CPU, ${(frames / r.wall / 1e6).toFixed(2)} M frames/s wall (both files), ` +
       `peak RSS ${r.rssMB.toFixed(0)} MB, ${summary.matched} matches`,

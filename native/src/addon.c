@@ -8,6 +8,8 @@
 
 #include "packetio.h"
 
+void evalkern_define(napi_env env, napi_value exports); /* evalkern.c */
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,10 +350,16 @@ static napi_value js_advise_huge(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "expected a typed array");
     return NULL;
   }
-  napi_get_arraybuffer_info(env, ab, NULL, &byte_len);
+  /* The array's own extent (not its buffer's: napi_get_arraybuffer_info fails for a SharedArrayBuffer). */
+  switch (type) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: byte_len = length; break;
+    case napi_int16_array: case napi_uint16_array: byte_len = length * 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: byte_len = length * 4; break;
+    default: byte_len = length * 8; break;
+  }
   const uintptr_t huge = 2u << 20;
   uintptr_t start = ((uintptr_t)data + huge - 1) & ~(huge - 1);
-  uintptr_t end = ((uintptr_t)data + (byte_len - offset)) & ~(huge - 1);
+  uintptr_t end = ((uintptr_t)data + byte_len) & ~(huge - 1);
   double advised = 0;
   if (end > start && madvise((void *)start, end - start, MADV_HUGEPAGE) == 0) advised = (double)(end - start);
   napi_create_double(env, advised, &res);
@@ -367,6 +375,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adviseHugePages", NULL, js_advise_huge, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  evalkern_define(env, exports);
   return exports;
 }
 

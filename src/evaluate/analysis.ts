@@ -6,6 +6,7 @@
  * pass in post arrival order for mean, stddev, PDV and RFC 3550 jitter; and
  * the per-side packet rate and inter-arrival histograms.
  */
+import type { EvalKernels } from "../sys/kernels.js";
 import { bigArray } from "../sys/memory.js";
 import type { PairEngine } from "./engine.js";
 import { percentileRank } from "./percentile.js";
@@ -197,7 +198,15 @@ export interface AnalysisParams {
   shift: number;
 }
 
-export function analyse(e: PairEngine, p: AnalysisParams): Analysis {
+/**
+ * All matches in the per-packet table's order. Separate from `analyse` so that the Parquet
+ * writer can start on the rows while the statistics are computed.
+ */
+export function sortRows(e: PairEngine, kernels?: EvalKernels): SortedRows {
+  return sortMatches(e, preRank(e), kernels);
+}
+
+export function analyse(e: PairEngine, rows: SortedRows, p: AnalysisParams): Analysis {
   const M = e.matchN;
   const postTs = e.postTs.view();
   let postMin = Infinity;
@@ -260,7 +269,6 @@ export function analyse(e: PairEngine, p: AnalysisParams): Analysis {
     fPrev[f] = l;
   }
 
-  const rows = sortMatches(e, preRank(e));
 
   const a: Analysis = {
     trimNs: p.trimNs,
@@ -378,7 +386,7 @@ const COUNTING_SPAN = 1 << 21;
  * cursor per distinct latency (few enough to stay in cache). Wider spans fall back to the
  * radix sort of (latency, rank) keys and a gather in sorted order.
  */
-function sortMatches(e: PairEngine, preRank: Uint32Array | null): SortedRows {
+function sortMatches(e: PairEngine, preRank: Uint32Array | null, kernels?: EvalKernels): SortedRows {
   const M = e.matchN;
   const lat = e.matchLat;
   const mpre = e.matchPre;
@@ -419,8 +427,12 @@ function sortMatches(e: PairEngine, preRank: Uint32Array | null): SortedRows {
     for (let k = 0; k < M; k++) put(k, order[k]);
     return rows;
   }
-  // Matches grouped by pre rank, arrival order within a rank (a duplicated packet's copies).
   const n = e.preN;
+  if (kernels) {
+    kernels.sortByLatency(hi, span, lat.subarray(0, M), mpre.subarray(0, M), preRank, n, preTs, preId, prePorts, preFlow, rows.lat, rows.ts, rows.id, rows.ports, rows.flow);
+    return rows;
+  }
+  // Matches grouped by pre rank, arrival order within a rank (a duplicated packet's copies).
   const start = bigArray(Uint32Array, n + 1);
   for (let m = 0; m < M; m++) start[(preRank ? preRank[mpre[m]] : mpre[m]) + 1]++;
   for (let r = 0; r < n; r++) start[r + 1] += start[r];

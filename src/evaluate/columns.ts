@@ -23,6 +23,12 @@ export class F64Column {
     if (this.length === this.data.length) this.data = grow(this.data, Float64Array, this.length + 1);
     this.data[this.length++] = v;
   }
+  /** Append the first n values of `src`. */
+  append(src: Float64Array, n: number): void {
+    if (this.length + n > this.data.length) this.data = grow(this.data, Float64Array, this.length + n);
+    this.data.set(src.subarray(0, n), this.length);
+    this.length += n;
+  }
   view(): Float64Array {
     return this.data.subarray(0, this.length);
   }

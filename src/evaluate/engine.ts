@@ -14,10 +14,12 @@
  * columns grown by doubling.
  */
 import { InputError } from "../errors.js";
+import type { EvalKernels } from "../sys/kernels.js";
 import { bigArray } from "../sys/memory.js";
 import { grow, F64Column } from "./columns.js";
 import { FlowTable, type FlowField } from "./flows.js";
 import { PreIndex, AMBIGUOUS } from "./prehash.js";
+import { BATCH_FLOWS, KEY_MAX, RecordBatch, St, type RecordSink } from "./readers/batch.js";
 import { newParsedRecord, parseFrame, Skip, SKIP_REASONS } from "./records.js";
 
 /** A pair counts only if pre.ts < post.ts < pre.ts + 5 s. */
@@ -99,12 +101,31 @@ export class PairEngine {
   private readonly rec = newParsedRecord();
   private preFile = "";
   private postFile = "";
+  /** Batches from the native scanner, when there is one; base second kept in step with `baseSec`. */
+  private readonly batch: RecordBatch | undefined;
+  private readonly flowMap = new Uint32Array(BATCH_FLOWS);
 
-  constructor(o: { strictMarker: boolean; flowKey: FlowField[]; preFile?: string; postFile?: string }) {
+  constructor(o: { strictMarker: boolean; flowKey: FlowField[]; preFile?: string; postFile?: string; kernels?: EvalKernels }) {
     this.strict = o.strictMarker;
     this.flows = new FlowTable(o.flowKey);
     this.preFile = o.preFile ?? "pre";
     this.postFile = o.postFile ?? "post";
+    if (o.kernels) this.batch = new RecordBatch(o.kernels, o.strictMarker, o.flowKey, MAX_SPAN_S);
+  }
+
+  /** Where the reader puts a side's records in batches (undefined without the native scanner: frames come one by one). */
+  sink(side: "pre" | "post"): RecordSink | undefined {
+    const batch = this.batch;
+    if (!batch) return undefined;
+    const file = side === "pre" ? this.preFile : this.postFile;
+    return {
+      batch,
+      take: side === "pre" ? (n, nf) => this.addPreBatch(batch, n, nf) : (n, nf) => this.addPostBatch(batch, n, nf),
+      timeRange: (sec, nsec) => {
+        this.rel(sec, nsec, file);
+        throw new Error(`timestamp ${sec} s reported out of range, but it is not`);
+      },
+    };
   }
 
   /** Size the columns for up to this many records per side; pages are touched only when used. */
@@ -125,7 +146,10 @@ export class PairEngine {
   }
 
   private rel(sec: number, nsec: number, file: string): number {
-    if (this.baseSec !== this.baseSec) this.baseSec = sec;
+    if (this.baseSec !== this.baseSec) {
+      this.baseSec = sec;
+      if (this.batch) this.batch.st[St.Base] = sec;
+    }
     const d = sec - this.baseSec;
     if (d > MAX_SPAN_S || d < -MAX_SPAN_S) {
       throw new InputError("CAPTURE_TIME_RANGE", `timestamp ${sec}.${String(nsec).padStart(9, "0")} s is more than ${MAX_SPAN_S} s away from the pair's first timestamp (${this.baseSec} s)`, {
@@ -206,7 +230,54 @@ export class PairEngine {
     this.postTs.push(ts);
     const pf = this.flowOf(b);
     this.flowCounters[pf].post++;
-    const key = ((r.srcport << 16) | r.dstport) >>> 0;
+    this.match(ts, r.id, ((r.srcport << 16) | r.dstport) >>> 0, pf);
+  }
+
+  /** The batch's flow keys as flow indices (first seen, first numbered: the same as frame by frame). */
+  private mapFlows(b: RecordBatch, nf: number): Uint32Array {
+    const map = this.flowMap;
+    for (let f = 0; f < nf; f++) {
+      const g = this.flows.internKey(b.keys, f * KEY_MAX, b.keyLen[f]);
+      if (g === this.flowCounters.length) this.flowCounters.push(newFlowCounters());
+      map[f] = g;
+    }
+    this.baseSec = b.st[St.Base];
+    return map;
+  }
+
+  /** A batch of pre records from the native scanner: what addPre does, column by column. */
+  addPreBatch(b: RecordBatch, n: number, nf: number): void {
+    for (let k = 0; k < b.skip.length; k++) this.preSkipped[k] += b.skip[k];
+    const map = this.mapFlows(b, nf);
+    for (let f = 0; f < nf; f++) this.flowCounters[map[f]].pre += b.flowCount[f];
+    const i = this.preN;
+    if (i + n > this.preTs.length) {
+      this.preTs = grow(this.preTs, Float64Array, i + n);
+      this.preId = grow(this.preId, Uint32Array, i + n);
+      this.prePorts = grow(this.prePorts, Uint32Array, i + n);
+      this.preFlow = grow(this.preFlow, Uint32Array, i + n);
+    }
+    this.preTs.set(b.ts.subarray(0, n), i);
+    this.preId.set(b.id.subarray(0, n), i);
+    this.prePorts.set(b.ports.subarray(0, n), i);
+    const flow = b.flow;
+    const preFlow = this.preFlow;
+    for (let j = 0; j < n; j++) preFlow[i + j] = map[flow[j]];
+    this.preN = i + n;
+  }
+
+  /** A batch of post records from the native scanner: what addPost does, record by record. */
+  addPostBatch(b: RecordBatch, n: number, nf: number): void {
+    for (let k = 0; k < b.skip.length; k++) this.postSkipped[k] += b.skip[k];
+    const map = this.mapFlows(b, nf);
+    for (let f = 0; f < nf; f++) this.flowCounters[map[f]].post += b.flowCount[f];
+    this.postTs.append(b.ts, n);
+    const { ts, id, ports, flow } = b;
+    for (let j = 0; j < n; j++) this.match(ts[j], id[j], ports[j], map[flow[j]]);
+  }
+
+  /** Match one post record (time, id, srcport << 16 | dstport, flow) against the pre index. */
+  private match(ts: number, id: number, key: number, pf: number): void {
     // Post order is close to pre order: look beside the last match first (sequential, in cache)
     // before the hash table (a cache miss per lookup). Same answer either way: a record with an
     // equal key is the key's only record, or carries AMBIGUOUS like all records of its key.
@@ -216,7 +287,7 @@ export class PairEngine {
     const g = this.lastPi;
     const hi = Math.min(this.preN, g + 9);
     for (let j = g + 1; j < hi; j++) {
-      if (ids[j] === r.id && ports[j] === key) {
+      if (ids[j] === id && ports[j] === key) {
         pi = j;
         break;
       }
@@ -224,13 +295,13 @@ export class PairEngine {
     if (pi < 0) {
       const lo = Math.max(0, g - 8);
       for (let j = Math.min(g, this.preN - 1); j >= lo; j--) {
-        if (ids[j] === r.id && ports[j] === key) {
+        if (ids[j] === id && ports[j] === key) {
           pi = j;
           break;
         }
       }
     }
-    if (pi < 0) pi = this.index!.find(r.id, key);
+    if (pi < 0) pi = this.index!.find(id, key);
     else this.guessHits++;
     if (pi < 0) {
       this.misses++;

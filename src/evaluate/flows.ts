@@ -73,7 +73,7 @@ export class FlowTable {
     return this.offs.length;
   }
 
-  /** The flow index of the record parsed from frame bytes `b`. */
+  /** The flow index of the record parsed from frame bytes `b` (flow_key in native/src/evalkern.c builds the same key bytes). */
   intern(b: Uint8Array, r: ParsedRecord): number {
     const s = this.scratch;
     let n = 0;
@@ -91,6 +91,17 @@ export class FlowTable {
         s[n++] = port & 255;
       }
     }
+    return this.lookup(n);
+  }
+
+  /** The flow index of key bytes `key[off, off + n)`, built as `intern` builds them (the native scanner's keys). */
+  internKey(key: Uint8Array, off: number, n: number): number {
+    this.scratch.set(key.subarray(off, off + n));
+    return this.lookup(n);
+  }
+
+  private lookup(n: number): number {
+    const s = this.scratch;
     let h = 0x811c9dc5;
     for (let i = 0; i < n; i++) h = Math.imul(h ^ s[i], 0x01000193);
     let slot = (h ^ (h >>> 15)) & this.mask;

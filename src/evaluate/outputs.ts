@@ -8,8 +8,9 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { fileError, reviveError, SystemError, type WireError } from "../errors.js";
 import { atomicWriter, type AtomicWriter } from "../sys/index.js";
+import type { EvalKernels } from "../sys/kernels.js";
 import { startWorker } from "../sys/worker.js";
-import type { Analysis } from "./analysis.js";
+import type { Analysis, SortedRows } from "./analysis.js";
 import { CsvSink, putAbs, putPad9, putU, putU32 } from "./csv.js";
 import type { ParquetJob } from "./parquet.js";
 import type { PairEngine } from "./engine.js";
@@ -86,16 +87,29 @@ export class OutputSet {
     const w = this.writer(name);
     await w.write(content);
   }
-  /** Rename every file into place; if one fails, remove the ones already placed. */
+  /**
+   * Rename every file into place, the last one (the summary) after all others; if one fails,
+   * remove the ones already placed. The others are finished and renamed all at once: one at a
+   * time, a dozen files cost a dozen round trips to the thread pool each (~80 ms here).
+   */
   async commitAll(): Promise<void> {
-    let i = 0;
-    try {
-      for (; i < this.items.length; i++) await this.items[i].commit();
-    } catch (e) {
-      for (let j = i + 1; j < this.items.length; j++) await this.items[j].abort();
-      for (let j = 0; j < i; j++) await fsp.rm(path.join(this.dir, this.names[j]), { force: true }).catch(() => {});
-      throw e;
+    const n = this.items.length;
+    const first = await Promise.allSettled(this.items.slice(0, n - 1).map((it) => it.commit()));
+    let failure = first.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (!failure && n > 0) {
+      try {
+        await this.items[n - 1].commit();
+        return;
+      } catch (e) {
+        failure = { status: "rejected", reason: e };
+      }
     }
+    if (!failure) return;
+    await Promise.all(
+      first.map((r, i) => (r.status === "fulfilled" ? fsp.rm(path.join(this.dir, this.names[i]), { force: true }).catch(() => {}) : this.items[i].abort())),
+    );
+    await this.items[n - 1]?.abort();
+    throw failure.reason;
   }
   async abortAll(): Promise<void> {
     for (const it of this.items) await it.abort();
@@ -184,9 +198,22 @@ const ROW_HEADER = "latency,prets,postts,id,srcport,dstport\n";
  * Rows `latency,prets,postts,id,srcport,dstport` for the first n sorted positions, or for the
  * listed positions. The hottest output loop (one row per match): locals, no method chains.
  */
-async function matchRows(out: AtomicWriter | TempFile, e: PairEngine, a: Analysis, positions: Uint32Array | null, n: number): Promise<void> {
+async function matchRows(out: AtomicWriter | TempFile, e: PairEngine, a: Analysis, positions: Uint32Array | null, n: number, kernels?: EvalKernels): Promise<void> {
   const sink = new CsvSink(out, e.baseSec, out instanceof TempFile);
   sink.str(ROW_HEADER);
+  if (kernels) {
+    const st = Float64Array.of(sink.pos, 0);
+    const { lat, ts, id, ports } = a.rows;
+    for (;;) {
+      kernels.formatRows(sink.buf, st, n, positions, lat, ts, id, ports, a.shift, e.baseSec);
+      sink.pos = st[0];
+      if (st[1] >= n) break;
+      await sink.flush();
+      st[0] = sink.pos;
+    }
+    await sink.close();
+    return;
+  }
   const preTs = e.preTs;
   const { lat: rLat, ts: rTs, id: rId, ports: rPorts } = a.rows;
   const shift = a.shift;
@@ -253,36 +280,59 @@ async function matchRows(out: AtomicWriter | TempFile, e: PairEngine, a: Analysi
   await sink.close();
 }
 
-export function worstCsv(out: AtomicWriter, e: PairEngine, a: Analysis): Promise<void> {
-  return matchRows(out, e, a, a.worst, a.worst.length);
+export function worstCsv(out: AtomicWriter, e: PairEngine, a: Analysis, kernels?: EvalKernels): Promise<void> {
+  return matchRows(out, e, a, a.worst, a.worst.length, kernels);
 }
 
 /** The per-packet table: every match (no trim). */
-export function latencyFlowsCsv(out: TempFile, e: PairEngine, a: Analysis): Promise<void> {
-  return matchRows(out, e, a, null, a.rows.n);
+export function latencyFlowsCsv(out: TempFile, e: PairEngine, a: Analysis, kernels?: EvalKernels): Promise<void> {
+  return matchRows(out, e, a, null, a.rows.n, kernels);
+}
+
+/** A Parquet writer thread, started before the rows exist (see startParquetWriter). */
+export interface ParquetWriter {
+  /** Write the sorted rows as the per-packet table to `parquetPath` (a temporary name; the OutputSet renames it). */
+  write(parquetPath: string, rows: SortedRows, baseSec: number, shift: number): Promise<void>;
+  /** Stop the thread (after write, or instead of it when evaluation fails). */
+  stop(): void;
 }
 
 /**
- * The per-packet table as Parquet (parquet.ts), written on a worker thread: loading DuckDB
- * (~0.3 s) and driving its COPY would otherwise hold up this thread, which formats the CSV
- * meanwhile. The sorted rows live in shared memory (analysis.ts), so the worker reads them in
- * place; nothing is copied.
+ * The per-packet table as Parquet (parquet.ts) is written on a worker thread, started when
+ * evaluation starts: loading DuckDB (~0.3 s) then overlaps with reading the captures, and the
+ * COPY with formatting the CSV on this thread. The sorted rows live in shared memory
+ * (analysis.ts), so the worker reads them in place; nothing is copied.
  */
-export function latencyFlowsParquet(parquetPath: string, e: PairEngine, a: Analysis): Promise<void> {
-  const { n, lat, ts, id, ports } = a.rows;
-  const job: ParquetJob = { path: parquetPath, rows: { n, lat, ts, id, ports }, baseSec: e.baseSec, shift: a.shift };
-  return new Promise((resolve, reject) => {
-    const w = startWorker(import.meta.url, "parquet-worker", { workerData: job });
-    let settled = false;
-    const finish = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      void w.terminate();
-      if (err) reject(err);
-      else resolve();
-    };
-    w.on("message", (m: { error?: WireError }) => finish(m.error ? reviveError(m.error) : undefined));
-    w.on("error", (err) => finish(fileError(err, parquetPath, "write Parquet")));
-    w.on("exit", (code) => finish(new SystemError("PARQUET_WORKER", `the Parquet writer exited with code ${code} before it finished`, { file: parquetPath })));
+export function startParquetWriter(): ParquetWriter {
+  const w = startWorker(import.meta.url, "parquet-worker");
+  let settle: ((err?: Error) => void) | undefined;
+  let early: Error | undefined;
+  let target = "";
+  w.on("message", (m: { error?: WireError }) => settle?.(m.error ? reviveError(m.error) : undefined));
+  w.on("error", (err) => {
+    const e = fileError(err, target || "Parquet output", "write Parquet");
+    if (settle) settle(e);
+    else early = e;
   });
+  w.on("exit", (code) => settle?.(new SystemError("PARQUET_WORKER", `the Parquet writer exited with code ${code} before it finished`, { file: target })));
+  return {
+    write(parquetPath, rows, baseSec, shift) {
+      target = parquetPath;
+      const { n, lat, ts, id, ports } = rows;
+      const job: ParquetJob = { path: parquetPath, rows: { n, lat, ts, id, ports }, baseSec, shift };
+      return new Promise((resolve, reject) => {
+        if (early) return reject(early);
+        let settled = false;
+        settle = (err) => {
+          if (settled) return;
+          settled = true;
+          void w.terminate();
+          if (err) reject(err);
+          else resolve();
+        };
+        w.postMessage(job);
+      });
+    },
+    stop: () => void w.terminate(),
+  };
 }

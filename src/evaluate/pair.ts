@@ -4,12 +4,12 @@ import * as path from "node:path";
 import { AbortedError, fileError, InputError } from "../errors.js";
 import { logger } from "../events.js";
 import { checkWritableDir, type Sys } from "../sys/index.js";
-import { analyse } from "./analysis.js";
+import { evalKernels, type EvalKernels } from "../sys/kernels.js";
+import { analyse, sortRows } from "./analysis.js";
 import { loadCalibration, type Calibration } from "./calibration.js";
 import { PairEngine } from "./engine.js";
 import { parseFlowKey } from "./flows.js";
 import {
-  latencyFlowsParquet,
   gapCsv,
   hdrCsv,
   histCsv,
@@ -17,6 +17,8 @@ import {
   OutputSet,
   packetRateCsv,
   percentilesCsv,
+  startParquetWriter,
+  type ParquetWriter,
   transferrateCsv,
   worstCsv,
 } from "./outputs.js";
@@ -63,7 +65,7 @@ async function read(file: string, side: "pre" | "post", e: PairEngine, sys: Sys,
     side === "pre"
       ? (b: Buffer, off: number, caplen: number, _w: number, sec: number, nsec: number, lt: number) => e.addPre(b, off, caplen, sec, nsec, lt)
       : (b: Buffer, off: number, caplen: number, _w: number, sec: number, nsec: number, lt: number) => e.addPost(b, off, caplen, sec, nsec, lt);
-  const info = await readFrames(file, visit, { signal, onProgress });
+  const info = await readFrames(file, visit, { signal, onProgress, sink: e.sink(side) });
   if (shown) sys.emit({ type: "progress", scope: "evaluate", task, phase: side, done: total, total, unit: "bytes" });
   return info;
 }
@@ -77,41 +79,46 @@ export async function evaluatePair(pre: string, post: string, outDir: string, p:
   await checkWritableDir(outDir);
   let calibration: Calibration | undefined;
   if (p.calibration) calibration = await loadCalibration(p.calibration);
-
-  const e = new PairEngine({ strictMarker: p.strictMarker, flowKey: parseFlowKey(p.flowKey), preFile: pre, postFile: post });
-  const [preZ, postZ] = await Promise.all([sniffCompression(pre), sniffCompression(post)]);
-  e.reserve(recordBound(preSize, preZ), recordBound(postSize, postZ));
-  const preInfo = await read(pre, "pre", e, sys, signal);
-  if (e.preN >= 2 ** 31) throw new InputError("CAPTURE_TOO_LARGE", "more than 2^31 records in one pre capture", { file: pre, hint: "split the capture" });
-  e.finishPre();
-  const postInfo = await read(post, "post", e, sys, signal);
-  e.finishPost();
-  if (signal?.aborted) throw new AbortedError();
-
   const shift = calibration && p.subtractFloor ? Math.round(calibration.floor_p50_ns) : 0;
-  const a = analyse(e, { bucketSize: p.bucketSize, trimNs: Math.round(p.trimMs * 1e6), numWorst: p.numWorst, shift });
-
   const names = outputNames(pre, p);
   const out = new OutputSet(outDir);
+  let parquet: ParquetWriter | undefined;
   try {
+    const kernels: EvalKernels | undefined = evalKernels();
+    const e = new PairEngine({ strictMarker: p.strictMarker, flowKey: parseFlowKey(p.flowKey), preFile: pre, postFile: post, kernels });
+    const [preZ, postZ] = await Promise.all([sniffCompression(pre), sniffCompression(post)]);
+    e.reserve(recordBound(preSize, preZ), recordBound(postSize, postZ));
+    const preInfo = await read(pre, "pre", e, sys, signal);
+    if (e.preN >= 2 ** 31) throw new InputError("CAPTURE_TOO_LARGE", "more than 2^31 records in one pre capture", { file: pre, hint: "split the capture" });
+    e.finishPre();
+    // The Parquet writer thread loads DuckDB (~0.3 s) while the post capture is read: started
+    // with the pre capture, the two slowed each other down as much as they overlapped.
+    if (p.formats.includes("parquet")) parquet = startParquetWriter();
+    const postInfo = await read(post, "post", e, sys, signal);
+    e.finishPost();
+    if (signal?.aborted) throw new AbortedError();
+
+    // The sorted rows first, so that DuckDB encodes the Parquet file while this thread computes
+    // the statistics and formats the CSV (on 2 cores they overlap in wall time).
+    const rows = sortRows(e, kernels);
+    const pq = parquet && out.temp(names.latencyFlowsParquet);
+    const parquetDone = pq && parquet!.write(pq.tmp, rows, e.baseSec, shift);
+    parquetDone?.catch(() => {}); // awaited below; until then a failure is not unhandled
+    const a = analyse(e, rows, { bucketSize: p.bucketSize, trimNs: Math.round(p.trimMs * 1e6), numWorst: p.numWorst, shift });
+
     await out.text(names.hist, histCsv(a));
-    await worstCsv(out.writer(names.worst), e, a);
+    await worstCsv(out.writer(names.worst), e, a, kernels);
     await out.text(names.percentiles, percentilesCsv(a));
     if (a.pre.received === 0) log.warn(`${path.basename(pre)}: no pre records${p.trimMs > 0 ? " after the trim" : ""}: transferrate left empty (it would divide by zero)`);
     await out.text(names.transferrate, transferrateCsv(a));
     await packetRateCsv(out.writer(names.packetratepre), a.pre, e.baseSec);
     await packetRateCsv(out.writer(names.packetratepost), a.post, e.baseSec);
-    const wantCsv = p.formats.includes("csv");
-    const wantParquet = p.formats.includes("parquet");
-    // Both tables at once: DuckDB encodes the Parquet file on its own thread while this one
-    // formats the CSV, so on 2 cores the two overlap in wall time (CPU time is the same).
-    const csv = wantCsv ? out.temp(names.latencyFlowsCsv) : undefined;
-    const pq = wantParquet ? out.temp(names.latencyFlowsParquet) : undefined;
-    const tables = await Promise.allSettled([
-      pq && latencyFlowsParquet(pq.tmp, e, a),
-      csv && latencyFlowsCsv(csv, e, a).then(() => csv.close()),
-    ]);
-    for (const t of tables) if (t.status === "rejected") throw t.reason;
+    if (p.formats.includes("csv")) {
+      const csv = out.temp(names.latencyFlowsCsv);
+      await latencyFlowsCsv(csv, e, a, kernels);
+      await csv.close();
+    }
+    await parquetDone;
     if (signal?.aborted) throw new AbortedError();
     await out.text(names.jitterpre, gapCsv(a.pre));
     await out.text(names.jitterpost, gapCsv(a.post));
@@ -127,5 +134,7 @@ export async function evaluatePair(pre: string, post: string, outDir: string, p:
   } catch (err) {
     await out.abortAll();
     throw err;
+  } finally {
+    parquet?.stop();
   }
 }

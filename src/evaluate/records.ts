@@ -5,6 +5,9 @@
  * Hand-written rather than a packet-dissector library because this runs
  * once per frame at several million frames per second: it reads a handful of
  * header bytes in place, allocates nothing, and returns a small integer.
+ * Its C twin, parse_frame in native/src/evalkern.c, parses pcap files when
+ * the addon is built: a change to these rules goes into both
+ * (test/evaluate/native.test.ts compares them).
  */
 import { TEST_MARKER } from "../traffic/packet.js";
 

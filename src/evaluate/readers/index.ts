@@ -8,12 +8,14 @@
  * (plus the largest record) whatever the file size.
  */
 import { AbortedError, InputError } from "../../errors.js";
+import type { RecordSink } from "./batch.js";
 import { createPcapParser, isPcapMagic } from "./pcap.js";
 import { createPcapngParser, PCAPNG_SHB } from "./pcapng.js";
 import { openSource } from "./source.js";
 import type { CaptureInfo, FrameVisitor, RecordParser } from "./types.js";
 
 export type { CaptureInfo, FrameVisitor } from "./types.js";
+export { RecordBatch, type RecordSink } from "./batch.js";
 export { detectCompression, sniffCompression, type Compression } from "./source.js";
 
 export interface ReadOptions {
@@ -22,6 +24,8 @@ export interface ReadOptions {
   onProgress?: (bytesRead: number) => void;
   /** Chunk size in bytes (default 4 MiB); tests use small chunks to cross record boundaries. */
   chunkSize?: number;
+  /** Take Ethernet records of pcap files in parsed batches from the native scanner (`visit` still gets pcapng and other link types). */
+  sink?: RecordSink;
 }
 
 const CHUNK = 4 << 20;
@@ -48,7 +52,7 @@ export async function readFrames(file: string, visit: FrameVisitor, opts: ReadOp
         hint: "the capture was never written to; check that the capture ran",
       });
     }
-    const parser = pickParser(file, cur.subarray(head, head + n), n, visit, src.compression);
+    const parser = pickParser(file, cur.subarray(head, head + n), n, visit, src.compression, opts.sink);
     let start = head;
     let end = head + n;
     let offset = 0; // stream offset of cur[start]
@@ -97,9 +101,9 @@ export async function readFrames(file: string, visit: FrameVisitor, opts: ReadOp
   }
 }
 
-function pickParser(file: string, buf: Buffer, have: number, visit: FrameVisitor, compression: string): RecordParser {
+function pickParser(file: string, buf: Buffer, have: number, visit: FrameVisitor, compression: string, sink?: RecordSink): RecordParser {
   const m = have >= 4 ? buf.readUInt32BE(0) : -1;
-  if (isPcapMagic(m)) return createPcapParser(file, visit);
+  if (isPcapMagic(m)) return createPcapParser(file, visit, sink);
   if (m === PCAPNG_SHB) return createPcapngParser(file, visit);
   const shown = buf.subarray(0, Math.min(4, have)).toString("hex");
   const inside = compression === "none" ? "" : ` (after ${compression} decompression)`;

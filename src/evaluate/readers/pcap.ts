@@ -8,6 +8,7 @@
  * a branch on the byte order per field: this loop runs once per frame of
  * every capture the evaluator reads.
  */
+import { ScanStatus, St, type RecordSink } from "./batch.js";
 import { MAX_CAPLEN, corrupt, truncated, type CaptureInfo, type FrameVisitor, type RecordParser } from "./types.js";
 
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
@@ -20,7 +21,7 @@ export function isPcapMagic(be32: number): boolean {
   return be32 === PCAP_MAGIC_US || be32 === PCAP_MAGIC_NS || be32 === 0xd4c3b2a1 || be32 === 0x4d3cb2a1;
 }
 
-export function createPcapParser(file: string, visit: FrameVisitor): RecordParser {
+export function createPcapParser(file: string, visit: FrameVisitor, sink?: RecordSink): RecordParser {
   let haveHeader = false;
   let le = true;
   let nsMul = 1000;
@@ -45,7 +46,35 @@ export function createPcapParser(file: string, visit: FrameVisitor): RecordParse
     haveHeader = true;
   }
 
+  function badCaplen(offset: number, record: number, cap: number): never {
+    throw corrupt(file, offset, `record ${record} claims a captured length of ${cap} bytes (limit ${maxCap})`);
+  }
+
+  function scanRecords(s: RecordSink, buf: Buffer, p: number, end: number, base: number): number {
+    const b = s.batch;
+    const st = b.st;
+    b.cfg[0] = le ? 1 : 0;
+    b.cfg[1] = nsMul;
+    b.cfg[2] = maxCap;
+    for (;;) {
+      b.kernels.scanPcap(buf, p, end, b.cfg, st, b.skip, b.ts, b.id, b.ports, b.flow, b.flowCount, b.keys, b.keyLen);
+      frames += st[St.Frames];
+      p = st[St.Pos];
+      s.take(st[St.Records], st[St.Flows]);
+      switch (st[St.Status]) {
+        case ScanStatus.Input:
+          needNext = st[St.Need];
+          return p;
+        case ScanStatus.Caplen:
+          return badCaplen(base + p, frames + 1, st[St.Need]);
+        case ScanStatus.TimeRange:
+          return s.timeRange(st[St.Sec], st[St.Nsec]);
+      }
+    }
+  }
+
   function parseRecords(buf: Buffer, p: number, end: number, base: number): number {
+    if (sink && linktype === 1) return scanRecords(sink, buf, p, end, base);
     // DataView reads are several times faster than Buffer.readUInt32* in this loop (measured: 29 vs 139 ms for 2 M records).
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const lt = linktype;
@@ -57,7 +86,7 @@ export function createPcapParser(file: string, visit: FrameVisitor): RecordParse
       const cap = dv.getUint32(p + 8, little);
       if (cap > max) {
         frames = n;
-        throw corrupt(file, base + p, `record ${n + 1} claims a captured length of ${cap} bytes (limit ${max})`);
+        badCaplen(base + p, n + 1, cap);
       }
       const next = p + REC + cap;
       if (next > end) {
