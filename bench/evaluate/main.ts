@@ -33,14 +33,20 @@ function run(argv: string[], what: string, env: NodeJS.ProcessEnv = process.env)
   return { wall, cpu: m ? Number(m[2]) + Number(m[3]) : NaN, rssMB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout };
 }
 
-/** Best of n by CPU time: on a shared machine wall time mostly measures the other processes. */
+/**
+ * Best of n, each figure on its own: the least wall time and the least CPU time (on a shared
+ * machine a run's wall time mostly measures the other processes, and its CPU time its page
+ * faults); the peak RSS of the run with the least CPU time.
+ */
 function best<T extends { wall: number; cpu: number }>(n: number, f: () => T): T {
   let b: T | undefined;
+  let wall = Infinity;
   for (let i = 0; i < n; i++) {
     const r = f();
+    wall = Math.min(wall, r.wall);
     if (!b || r.cpu < b.cpu) b = r;
   }
-  return b!;
+  return { ...b!, wall };
 }
 
 if (!existsSync(path.join(root, "dist/cli/main.js"))) {

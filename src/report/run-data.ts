@@ -8,9 +8,8 @@
  * fit a double); figures get seconds relative to the start of measurement,
  * computed exactly with BigInt.
  */
-import { promises as fsp, createReadStream } from "node:fs";
+import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import * as readline from "node:readline";
 import { InputError, fileError } from "../errors.js";
 import { exists, readText } from "../sys/files.js";
 import { readCsv, type Table } from "./csv.js";
@@ -125,50 +124,152 @@ async function optCsv(file: string | undefined, numeric: string[]): Promise<Tabl
   return file ? readCsv(file, numeric) : undefined;
 }
 
+/** A growing list of doubles: a flow's latencies without boxing each one. */
+class Doubles {
+  a = new Float64Array(1024);
+  n = 0;
+  push(v: number) {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+const COMMA = 44, LF = 10, CR = 13;
+
+/**
+ * A field of `buf` as Number() reads it (so "" is 0 and "x" is NaN); plain
+ * digit strings, which is what the evaluator writes, without making a string.
+ */
+function numberAt(buf: Buffer, s: number, e: number): number {
+  if (e > s && e - s <= 15) {
+    let v = 0;
+    let i = s;
+    for (; i < e; i++) {
+      const c = buf[i] - 48;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+    }
+    if (i === e) return v;
+  }
+  return Number(buf.toString("utf8", s, e));
+}
+
 /**
  * Flows as the load generator made them: packet n (id n − 1) comes from
  * 10.0.0.10 + (n mod flows) (spec/evaluation.md). B.latency-flows.csv has no
  * IP addresses, so with a known flow count the flow is told from the id;
  * without one, from the UDP destination port (the evaluator's default key
  * minus the addresses).
+ *
+ * The file has a row per match (tens of MiB for a long run), so it is read in
+ * chunks into one reused buffer and parsed as bytes: no string per line or
+ * field, which would cost more in allocation and garbage collection than the
+ * parsing itself.
  */
 export async function readFlowLatencies(file: string, flows: number | undefined): Promise<FlowLatencies> {
-  const lists = new Map<string, number[]>();
-  const rl = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let header: string[] | undefined;
-  let iLat = -1, iId = -1, iDst = -1;
-  let line = 0;
+  const byId = new Map<number, Doubles>();
+  const byPort = new Map<string, Doubles>();
+  let fh: fsp.FileHandle | undefined;
   try {
-    for await (const text of rl) {
-      line++;
-      if (!header) {
-        header = text.split(",").map((s) => s.trim());
-        iLat = header.indexOf("latency");
-        iId = header.indexOf("id");
-        iDst = header.indexOf("dstport");
-        if (iLat < 0 || iId < 0 || iDst < 0) {
-          throw new InputError("REPORT_BAD_CSV", `missing column latency, id or dstport (header is "${text}")`, { file, line: 1 });
+    fh = await fsp.open(file, "r");
+    let buf = Buffer.allocUnsafe(1 << 20);
+    let have = 0;
+    let eof = false;
+    let iLat = -1, iId = -1, iDst = -1;
+    let header = false;
+    let line = 0;
+    // Field bounds of the current line, reused.
+    const starts: number[] = [];
+    const ends: number[] = [];
+    while (!eof || have > 0) {
+      if (!eof) {
+        if (have === buf.length) {
+          const b = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(b, 0, 0, have);
+          buf = b;
         }
-        continue;
+        const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+        if (bytesRead === 0) eof = true;
+        have += bytesRead;
       }
-      if (text === "") continue;
-      const f = text.split(",");
-      const lat = Number(f[iLat]);
-      const id = Number(f[iId]);
-      if (!Number.isFinite(lat) || !Number.isFinite(id)) throw new InputError("REPORT_BAD_CSV", "latency or id is not a number", { file, line });
-      const key = flows ? `10.0.0.${10 + ((id + 1) % flows)}` : `dstport ${f[iDst]}`;
-      let l = lists.get(key);
-      if (!l) lists.set(key, (l = []));
-      l.push(lat);
+      let pos = 0;
+      for (;;) {
+        let lf = buf.indexOf(LF, pos);
+        if (lf < 0 || lf >= have) {
+          if (!eof || pos >= have) break;
+          lf = have;
+        }
+        // Fields up to the line's end; readline also ends a line at a lone CR (the evaluator writes LF).
+        const s = pos;
+        let end = lf;
+        let next = lf + 1;
+        let nf = 0;
+        let fstart = s;
+        for (let i = s; i <= lf; i++) {
+          const c = i === lf ? LF : buf[i];
+          if (c === CR) {
+            end = i;
+            next = i + 1 < have && buf[i + 1] === LF ? i + 2 : i + 1;
+          }
+          if (c === COMMA || c === CR || c === LF) {
+            starts[nf] = fstart;
+            ends[nf] = i;
+            nf++;
+            fstart = i + 1;
+            if (c !== COMMA) break;
+          }
+        }
+        pos = next;
+        line++;
+        if (!header) {
+          const text = buf.toString("utf8", s, end);
+          const h = text.split(",").map((x) => x.trim());
+          iLat = h.indexOf("latency");
+          iId = h.indexOf("id");
+          iDst = h.indexOf("dstport");
+          if (iLat < 0 || iId < 0 || iDst < 0) {
+            throw new InputError("REPORT_BAD_CSV", `missing column latency, id or dstport (header is "${text}")`, { file, line: 1 });
+          }
+          header = true;
+          continue;
+        }
+        if (end === s) continue;
+        const lat = iLat < nf ? numberAt(buf, starts[iLat], ends[iLat]) : NaN;
+        const id = iId < nf ? numberAt(buf, starts[iId], ends[iId]) : NaN;
+        if (!Number.isFinite(lat) || !Number.isFinite(id)) throw new InputError("REPORT_BAD_CSV", "latency or id is not a number", { file, line });
+        let l: Doubles | undefined;
+        if (flows) {
+          const k = (id + 1) % flows;
+          l = byId.get(k);
+          if (!l) byId.set(k, (l = new Doubles()));
+        } else {
+          const port = `dstport ${iDst < nf ? buf.toString("utf8", starts[iDst], ends[iDst]) : undefined}`;
+          l = byPort.get(port);
+          if (!l) byPort.set(port, (l = new Doubles()));
+        }
+        l.push(lat);
+      }
+      if (pos > 0) {
+        buf.copy(buf, 0, pos, have);
+        have -= pos;
+      }
+      if (eof && have > 0 && pos === 0) break;
     }
   } catch (e) {
     throw e instanceof InputError ? e : fileError(e, file, "read");
   } finally {
-    rl.close();
+    await fh?.close();
   }
+  const lists = new Map<string, Doubles>(byPort);
+  for (const [k, l] of byId) lists.set(`10.0.0.${10 + k}`, l);
   const out = new Map<string, Float64Array>();
   for (const k of [...lists.keys()].sort((a, b) => a.localeCompare(b, "en", { numeric: true }))) {
-    out.set(k, Float64Array.from(lists.get(k)!).sort());
+    const l = lists.get(k)!;
+    out.set(k, l.a.slice(0, l.n).sort());
   }
   return { file, flows: out };
 }

@@ -7,10 +7,9 @@ import * as path from "node:path";
 import { ensureDir, writeFileAtomic } from "../sys/files.js";
 import { toCsv, type Row } from "./csv.js";
 import type { RunRef } from "./discover.js";
-import { runFigures, type FigureOptions } from "./figures/index.js";
+import { runFigures, type Figure, type FigureOptions } from "./figures/index.js";
 import { runPage } from "./html.js";
-import type { Formats, Rendered } from "./render/index.js";
-import { FigureRenderer } from "./render/index.js";
+import type { FigureRenderer, Formats, Rendered } from "./render/index.js";
 import { loadRun, type LoadOptions, type RunData } from "./run-data.js";
 
 export interface RunReportOptions extends FigureOptions, LoadOptions {
@@ -75,13 +74,27 @@ export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions
   const dir = path.join(outDir, RUNS_DIR, ref.name);
   await ensureDir(dir);
   const figures: FigureMeta[] = [];
-  for (const kind of runFigures) {
-    const fig = kind.build(data, o);
-    if (!fig) continue;
-    const r = await renderer.render(fig.spec, fig.rows, o.formats, fig.signals);
-    await writeFigure(path.join(dir, fig.file), toCsv(fig.columns, fig.rows), r, o.formats);
-    figures.push({ file: fig.file, title: fig.title, caption: fig.caption, width: r.width, height: r.height });
+  // Drawing is synchronous CPU work: the files of one figure are written while the next is drawn, and awaited once.
+  const writes: Promise<void>[] = [];
+  let failure: { e: unknown } | undefined;
+  try {
+    for (const kind of runFigures) {
+      const fig = kind.build(data, o);
+      if (!fig) continue;
+      const r = await renderer.render(fig.spec, fig.rows, o.formats, fig.signals);
+      const w = writeFigure(path.join(dir, fig.file), toCsv(fig.columns, fig.rows), r, o.formats);
+      w.catch(() => undefined); // awaited below; marked handled so a failing write does not end the process first
+      writes.push(w);
+      figures.push({ file: fig.file, title: fig.title, caption: fig.caption, width: r.width, height: r.height });
+    }
+  } catch (e) {
+    failure = { e };
   }
+  // No write is left running behind an error; a drawing error goes before a write error.
+  const settled = await Promise.allSettled(writes);
+  if (failure) throw failure.e;
+  const bad = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
+  if (bad) throw bad.reason;
   const meta: RunMeta = {
     name: ref.name,
     variables: ref.variables,
@@ -98,4 +111,23 @@ export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions
   };
   await writeFileAtomic(path.join(dir, "index.html"), runPage(meta, data.summary, o.formats));
   return meta;
+}
+
+/** One figure of the series (an overlay), drawn and written into `dir`. */
+export async function reportFigure(fig: Figure, dir: string, formats: Formats, renderer: FigureRenderer): Promise<FigureMeta> {
+  const r = await renderer.render(fig.spec, fig.rows, formats, fig.signals);
+  await writeFigure(path.join(dir, fig.file), toCsv(fig.columns, fig.rows), r, formats);
+  return { file: fig.file, title: fig.title, caption: fig.caption, width: r.width, height: r.height };
+}
+
+/** What a report thread is asked to do: a whole run, or one series figure. */
+export type WorkRequest =
+  | { kind: "run"; ref: RunRef; outDir: string; opts: RunReportOptions }
+  | { kind: "figure"; figure: Figure; dir: string; formats: Formats };
+
+export type WorkResult = { meta: RunMeta } | { figure: FigureMeta };
+
+export async function doWork(req: WorkRequest, renderer: FigureRenderer): Promise<WorkResult> {
+  if (req.kind === "run") return { meta: await reportRun(req.ref, req.outDir, req.opts, renderer) };
+  return { figure: await reportFigure(req.figure, req.dir, req.formats, renderer) };
 }

@@ -32,7 +32,10 @@ function rank(order: string[], v: string): number {
   return i < 0 ? order.length : i;
 }
 
-export function configOf(m: RunMeta): Config {
+/** What grouping a run needs of it: its loop variables (known from the run folder before it is drawn). */
+type Vars = Pick<RunMeta, "variables">;
+
+export function configOf(m: Vars): Config {
   const node = String(m.variables.node ?? "—");
   const link = String(m.variables.link ?? "—");
   return { node, link, label: `${nodeLabel(node)} and ${linkLabel(link)}`, id: `${node}-${link}`.replace(/[^\w.-]/g, "_") };
@@ -48,7 +51,7 @@ export function compareConfigs(a: Config, b: Config): number {
 }
 
 /** The configurations present, in the seed's order (unknown kinds after, alphabetically). */
-export function configs(runs: RunMeta[]): Config[] {
+export function configs(runs: Vars[]): Config[] {
   const seen = new Map<string, Config>();
   for (const r of runs) {
     const c = configOf(r);
@@ -74,7 +77,7 @@ export function formatRate(pps: number): string {
   return `${pps} pps`;
 }
 
-export function columns(runs: RunMeta[]): Column[] {
+export function columns(runs: Vars[]): Column[] {
   const bursts = new Set(runs.map((r) => String(r.variables.burst ?? "")));
   const multi = bursts.size > 1;
   const seen = new Map<string, Column>();
@@ -87,7 +90,7 @@ export function columns(runs: RunMeta[]): Column[] {
   return [...seen.values()].sort((a, b) => (a.burst ?? 0) - (b.burst ?? 0) || a.rate - b.rate);
 }
 
-export function columnOf(m: RunMeta, cols: Column[]): Column | undefined {
+export function columnOf(m: Vars, cols: Column[]): Column | undefined {
   const rate = num(m.variables.rate);
   const burst = m.variables.burst === undefined ? undefined : num(m.variables.burst);
   return cols.find((c) => (Number.isNaN(c.rate) ? Number.isNaN(rate) : c.rate === rate) && (cols.every((x) => x.burst === cols[0].burst) || c.burst === burst));
@@ -99,30 +102,41 @@ export function overlayFigures(runs: RunMeta[]): Figure[] {
   const cfgs = configs(runs);
   const out: Figure[] = [];
   for (const col of cols) {
-    const rows: Row[] = [];
-    const present: string[] = [];
-    for (const cfg of cfgs) {
-      const run = runs.find((r) => configOf(r).id === cfg.id && columnOf(r, cols) === col && r.percentiles?.length);
-      if (!run) continue;
-      present.push(cfg.label);
-      for (const p of run.percentiles!) rows.push({ configuration: cfg.label, run: run.name, ...p });
-    }
-    if (rows.length === 0) continue;
-    const maxX = Math.max(...cfgs.map((cfg) => rows.filter((r) => r.configuration === cfg.label)).filter((x) => x.length).map((x) => hdrEnd(x as { value: unknown; onefraconeminuspercentile: unknown }[])));
-    out.push({
-      file: `hdr-overlay-${col.id}`,
-      title: `HDR histogram by configuration at ${col.label}`,
-      caption: `Latency percentiles of each node × link configuration at ${col.label}; from each run's percentiles CSV.`,
-      columns: ["configuration", "run", "percentile", "value", "onefraconeminuspercentile"],
-      rows,
-      signals: { [HDR_END]: Math.max(1e6, maxX) },
-      spec: hdrSpec({
-        strokeWidth: 1.2,
-        yScale: { type: "log" },
-        config: { ...config, legend: { ...config.legend, columns: 2 } },
-        color: { field: "configuration", type: "nominal", title: null, scale: { domain: present } },
-      }),
-    });
+    const f = overlayFigure(col, cfgs, runs.filter((r) => columnOf(r, cols) === col));
+    if (f) out.push(f);
   }
   return out;
+}
+
+/**
+ * The overlay HDR figure of column `col` from the runs in it (in the series'
+ * order), or null when none has percentiles. `cfgs` are the series'
+ * configurations; it needs no other runs, so it can be drawn as soon as the
+ * runs of its column are.
+ */
+export function overlayFigure(col: Column, cfgs: Config[], runs: RunMeta[]): Figure | null {
+  const rows: Row[] = [];
+  const present: string[] = [];
+  for (const cfg of cfgs) {
+    const run = runs.find((r) => configOf(r).id === cfg.id && r.percentiles?.length);
+    if (!run) continue;
+    present.push(cfg.label);
+    for (const p of run.percentiles!) rows.push({ configuration: cfg.label, run: run.name, ...p });
+  }
+  if (rows.length === 0) return null;
+  const maxX = Math.max(...cfgs.map((cfg) => rows.filter((r) => r.configuration === cfg.label)).filter((x) => x.length).map((x) => hdrEnd(x as { value: unknown; onefraconeminuspercentile: unknown }[])));
+  return {
+    file: `hdr-overlay-${col.id}`,
+    title: `HDR histogram by configuration at ${col.label}`,
+    caption: `Latency percentiles of each node × link configuration at ${col.label}; from each run's percentiles CSV.`,
+    columns: ["configuration", "run", "percentile", "value", "onefraconeminuspercentile"],
+    rows,
+    signals: { [HDR_END]: Math.max(1e6, maxX) },
+    spec: hdrSpec({
+      strokeWidth: 1.2,
+      yScale: { type: "log" },
+      config: { ...config, legend: { ...config.legend, columns: 2 } },
+      color: { field: "configuration", type: "nominal", title: null, scale: { domain: present } },
+    }),
+  };
 }

@@ -1,28 +1,30 @@
 /**
- * Worker thread entry: renders whole runs on request, so a series is drawn
- * on every core (vega, resvg and PDFKit are all synchronous CPU work).
- * Messages: in {id, ref, outDir, opts}; out {id, meta} or {id, error}.
+ * Worker thread entry: draws whole runs, and the series figures, on request,
+ * so a series is drawn on every core (vega, Skia and the PDF writer are all
+ * synchronous CPU work).
+ * Messages: in {id, req: WorkRequest}; out {id, result: WorkResult} or {id, error}.
  */
 import { parentPort } from "node:worker_threads";
 import { serializeError } from "../errors.js";
-import type { RunRef } from "./discover.js";
 import { FigureRenderer } from "./render/index.js";
-import { reportRun, type RunReportOptions } from "./run-report.js";
+import { doWork, type WorkRequest } from "./run-report.js";
 
-export interface WorkRequest {
+export interface WorkMessage {
   id: number;
-  ref: RunRef;
-  outDir: string;
-  opts: RunReportOptions;
+  req: WorkRequest;
 }
 
 const port = parentPort;
 if (port) {
   const renderer = new FigureRenderer();
-  port.on("message", (req: WorkRequest) => {
-    reportRun(req.ref, req.outDir, req.opts, renderer).then(
-      (meta) => port.postMessage({ id: req.id, meta }),
-      (e: unknown) => port.postMessage({ id: req.id, error: serializeError(e) }),
+  // One request at a time: the renderer's views hold one figure's data while it is drawn.
+  let queue: Promise<void> = Promise.resolve();
+  port.on("message", ({ id, req }: WorkMessage) => {
+    queue = queue.then(() =>
+      doWork(req, renderer).then(
+        (result) => port.postMessage({ id, result }),
+        (e: unknown) => port.postMessage({ id, error: serializeError(e) }),
+      ),
     );
   });
 }

@@ -78,7 +78,7 @@ export const worstOf: FigureKind = {
       spec: {
         ...panel,
         transform: [{ calculate: "datum.latency / 1000", as: "latency_us" }],
-        // fill-opacity, not opacity: librsvg composites every element with an opacity in its own layer (3× slower PNGs).
+        // fill-opacity, not opacity: SVG renderers such as librsvg composite every element with an opacity in its own layer (3× slower).
         mark: { type: "point", filled: true, size: 5, fillOpacity: 0.7, strokeOpacity: 0 },
         encoding: {
           x: { field: "time_s", type: "quantitative", title: "Measurement time [s]" },

@@ -4,7 +4,7 @@
  * background so PNGs work on dark pages and slides.
  */
 import type { Config } from "vega-lite";
-import { DATA_NAME, FONT_FAMILY } from "../render/index.js";
+import { DATA_NAME, FONT_FAMILY } from "../render/names.js";
 
 export const WIDTH = 190;
 export const HEIGHT = 120;

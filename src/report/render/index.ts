@@ -1,24 +1,25 @@
 /**
  * Turns a figure (a vega-lite spec plus the rows behind it) into SVG, PNG and
- * PDF without a browser: vega lays the chart out and writes the SVG, sharp
- * (libvips + librsvg) rasterises that SVG, and vega's canvas renderer paints
- * the same scenegraph into a PDFKit page (see pdf-context.ts).
+ * PDF without a browser: vega lays the chart out and writes the SVG, and
+ * vega's canvas renderer paints the same scenegraph into a Skia canvas for the
+ * PNG (png.ts) and into a PDF page (pdf-context.ts). Nothing is parsed again.
  *
- * sharp rather than resvg-js: resvg re-parses the font file for every image
- * (~20 ms a figure, most of a report's time); librsvg keeps fontconfig's
- * cache for the life of the process.
+ * Not resvg-js or librsvg (sharp) for the PNG: resvg re-parses the font file
+ * for every image (~20 ms a figure); librsvg re-parses the SVG and took ~6×
+ * Skia's time for the same pixels.
  *
- * Compiled specs and views are cached per spec: the per-run figures of a
+ * Parsed specs and their views are cached per spec: the per-run figures of a
  * series share a handful of specs and differ only in their data, and
  * re-parsing a vega spec costs more than re-running its dataflow.
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import sharp from "sharp";
-import PDFDocument from "pdfkit";
 import { PdfContext } from "./pdf-context.js";
+import { PngPainter } from "./png.js";
+import { TeeContext } from "./tee.js";
+import { DATA_NAME } from "./names.js";
 
-export const DATA_NAME = "table";
+export { DATA_NAME, FONT_FAMILY } from "./names.js";
 
 export interface Rendered {
   svg: string;
@@ -28,19 +29,15 @@ export interface Rendered {
   height: number;
 }
 
-/** The fonts the figures name; DejaVu ships with Debian (fonts-dejavu-core, in scripts/setup.sh). */
-export const FONT_FAMILY = "DejaVu Sans, Helvetica, Arial, sans-serif";
-
-// Each report thread draws one figure at a time; libvips' own thread pool would only compete with the other report threads.
-sharp.concurrency(1);
-sharp.cache(false);
-
 /**
  * PNGs are drawn at 1.5× the SVG's size: ~430 px for a per-run figure, enough
  * for a paper column (≈3.3 in at 150 dpi) and for screens; papers take the PDF.
- * With the encoding below, one run's nine PNGs took ~130 ms of CPU instead of ~185 ms at 2×.
+ * (The pixel size is round(SVG size × 1.5), as librsvg made it before.)
  */
 export const PNG_SCALE = 1.5;
+
+/** Figures a view draws before it is made anew (see view()). */
+const VIEW_USES = 25;
 
 export interface Formats {
   svg: boolean;
@@ -49,17 +46,30 @@ export interface Formats {
 }
 
 export class FigureRenderer {
-  private readonly views = new Map<string, vega.View>();
+  private readonly views = new Map<string, { runtime: vega.Runtime; view?: vega.View; uses: number }>();
+  private readonly painter = new PngPainter();
 
   private view(spec: TopLevelSpec): vega.View {
     const key = JSON.stringify(spec);
-    let v = this.views.get(key);
-    if (!v) {
-      const compiled = compile(spec).spec;
-      v = new vega.View(vega.parse(compiled), { renderer: "none", logLevel: vega.Error });
-      this.views.set(key, v);
+    let e = this.views.get(key);
+    if (!e) this.views.set(key, (e = { runtime: vega.parse(compile(spec).spec), uses: 0 }));
+    // Some of vega's operators keep an entry for every tuple they ever saw (a relay's lookup table
+    // is never cleaned), so a view drawing a long series would grow without bound; a new view from
+    // the parsed spec every VIEW_USES figures bounds that for ~0.3 ms a figure (measured: no slower).
+    if (e.view && e.uses >= VIEW_USES) {
+      e.view.finalize();
+      e.view = undefined;
     }
-    return v;
+    if (!e.view) {
+      e.view = new vega.View(e.runtime, { renderer: "none", logLevel: vega.Error });
+      // A reused view removes every tuple of the last figure and adds the new ones; vega frees the
+      // marks of removed tuples only past this many (default 10 000 per mark and facet), so a thread
+      // drawing a series kept every mark of ~50 runs alive: 0.3 GB of heap, and the GC work with it.
+      (e.view as unknown as { cleanThreshold: number }).cleanThreshold = 0;
+      e.uses = 0;
+    }
+    e.uses++;
+    return e.view;
   }
 
   /** `spec` must read its data from the named source DATA_NAME; `rows` are bound to it as they are. */
@@ -74,43 +84,62 @@ export class FigureRenderer {
     const m = /<svg[^>]*?width="([\d.]+)"[^>]*?height="([\d.]+)"/.exec(svg);
     const width = m ? Number(m[1]) : 0;
     const height = m ? Number(m[2]) : 0;
-    // sharp rasterises on libuv's thread pool: start it first so that it runs while this thread paints the PDF.
-    const png = formats.png ? this.png(svg) : Promise.resolve(Buffer.alloc(0));
-    png.catch(() => undefined); // awaited below; keeps a PDF error from leaving it unhandled
-    const pdf = formats.pdf ? await this.pdf(view, width, height) : Buffer.alloc(0);
-    return { svg, png: await png, pdf, width, height };
+    return { svg, ...this.draw(view, width, height, formats), width, height };
   }
 
-  private png(svg: string): Promise<Buffer> {
-    // density is in dpi, and librsvg maps one SVG user unit to one pixel at 72 dpi (not CSS's 96).
-    // Of the encoding, adaptive filtering is the costly part and gains little on flat-colour plots;
-    // level 1 took 15 % less CPU than level 2 for files ≈ 1.4× larger (~27 KiB a figure).
-    return sharp(Buffer.from(svg), { density: 72 * PNG_SCALE }).png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer();
-  }
-
-  private pdf(view: vega.View, width: number, height: number): Promise<Buffer> {
-    const doc = new PDFDocument({ size: [width, height], margin: 0, compress: true, info: { Creator: "hynet", Producer: "hynet (vega + pdfkit)" } });
-    const chunks: Buffer[] = [];
-    doc.on("data", (c: Buffer) => chunks.push(c));
-    const done = new Promise<Buffer>((resolve, reject) => {
-      doc.on("end", () => resolve(Buffer.concat(chunks)));
-      doc.on("error", reject);
-    });
-    const ctx = new PdfContext(doc);
-    // renderModule(name) with one argument looks the module up (a second argument, even undefined, replaces it).
-    const lookup = vega.renderModule as unknown as (name: string) => { renderer: unknown };
-    const Canvas = lookup("canvas").renderer as new (loader: unknown) => {
-      initialize(el: null, w: number, h: number, origin: readonly number[], scale: number, opts: object): { render(scene: unknown): void };
-    };
-    const r = new Canvas(view.loader());
-    r.initialize(null, width, height, view.origin(), 1, { externalContext: ctx }).render((view.scenegraph() as unknown as { root: unknown }).root);
-    doc.end();
-    return done;
+  /** The PNG and the PDF of the view's scenegraph, in one walk of it when both are wanted. */
+  private draw(view: vega.View, width: number, height: number, formats: Formats): { png: Buffer; pdf: Buffer } {
+    const pdfCtx = formats.pdf ? new PdfContext(width, height) : undefined;
+    let png: Buffer = Buffer.alloc(0);
+    if (formats.png) {
+      // The background under the whole image (vega would paint width × height × 1.5, leaving the last
+      // pixel row or column half transparent when that is not whole); the PDF has none, as before.
+      const bg = view.background() as string | undefined;
+      const w = Math.round(width * PNG_SCALE);
+      const h = Math.round(height * PNG_SCALE);
+      png = this.painter.paint(w, h, isOpaque(bg), (ctx) => {
+        if (bg != null) {
+          ctx.fillStyle = bg;
+          ctx.fillRect(0, 0, w, h);
+        }
+        ctx.scale(PNG_SCALE, PNG_SCALE);
+        drawScene(view, width, height, pdfCtx ? new TeeContext(ctx, pdfCtx) : ctx);
+      });
+    } else if (pdfCtx) {
+      drawScene(view, width, height, pdfCtx);
+    }
+    const pdf = pdfCtx ? pdfCtx.toPdf({ creator: "hynet", producer: "hynet (vega)", date: new Date() }) : Buffer.alloc(0);
+    return { png, pdf };
   }
 
   /** Release the cached views (their dataflows hold the last data). */
   dispose(): void {
-    for (const v of this.views.values()) v.finalize();
+    for (const e of this.views.values()) e.view?.finalize();
     this.views.clear();
   }
+}
+
+interface CanvasRenderer {
+  initialize(el: null, w: number, h: number, origin: readonly number[], scale: number, opts: object): CanvasRenderer;
+  render(scene: unknown): CanvasRenderer;
+}
+
+/**
+ * vega's canvas renderer drawing the view's scenegraph into `ctx` at the
+ * context's current transform, offset as vega's headless renderers (the SVG)
+ * place it: by the padding plus vega's origin.
+ */
+function drawScene(view: vega.View, width: number, height: number, ctx: unknown): void {
+  // renderModule(name) with one argument looks the module up (a second argument, even undefined, replaces it).
+  const lookup = vega.renderModule as unknown as (name: string) => { renderer: new (loader: unknown) => CanvasRenderer };
+  const pad = view.padding() as { left?: number; top?: number };
+  const origin = view.origin();
+  new (lookup("canvas").renderer)(view.loader())
+    .initialize(null, width, height, [(pad.left ?? 0) + origin[0], (pad.top ?? 0) + origin[1]], 1, { externalContext: ctx })
+    .render((view.scenegraph() as unknown as { root: unknown }).root);
+}
+
+/** A colour that certainly covers what is under it: a name, #rgb, #rrggbb or rgb(); `transparent` and anything with alpha are not. */
+function isOpaque(color: string | undefined): boolean {
+  return typeof color === "string" && color !== "transparent" && /^(#[\da-f]{3}|#[\da-f]{6}|[a-z]+|rgb\([^)]*\))$/i.test(color.trim());
 }
