@@ -357,13 +357,16 @@ static napi_value js_advise_huge(napi_env env, napi_callback_info info) {
     case napi_int32_array: case napi_uint32_array: case napi_float32_array: byte_len = length * 4; break;
     default: byte_len = length * 8; break;
   }
+  napi_create_double(env, (double)pio_advise_huge(data, byte_len), &res);
+  return res;
+}
+
+size_t pio_advise_huge(void *data, size_t bytes) {
   const uintptr_t huge = 2u << 20;
   uintptr_t start = ((uintptr_t)data + huge - 1) & ~(huge - 1);
-  uintptr_t end = ((uintptr_t)data + byte_len) & ~(huge - 1);
-  double advised = 0;
-  if (end > start && madvise((void *)start, end - start, MADV_HUGEPAGE) == 0) advised = (double)(end - start);
-  napi_create_double(env, advised, &res);
-  return res;
+  uintptr_t end = ((uintptr_t)data + bytes) & ~(huge - 1);
+  if (end > start && madvise((void *)start, end - start, MADV_HUGEPAGE) == 0) return end - start;
+  return 0;
 }
 
 static napi_value init(napi_env env, napi_value exports) {

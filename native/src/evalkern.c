@@ -16,11 +16,12 @@
  */
 #include <node_api.h>
 
+#include "packetio.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 /* Skip reasons: the values of `Skip` in src/evaluate/records.ts. */
 enum { SK_NONE, SK_NON_IP, SK_ARP, SK_TCP, SK_ICMP, SK_OTHER_PROTO, SK_SHORT_UDP, SK_TRUNCATED, SK_BAD_MARKER, SK_FRAGMENT, SK_MALFORMED, SK_COUNT };
@@ -317,9 +318,9 @@ typedef struct {
 
 static void *big_alloc(size_t bytes) {
   void *p = NULL;
-  /* 2 MiB-aligned so that the kernel can back it with huge pages (see js_advise_huge in addon.c). */
+  /* 2 MiB-aligned so that the kernel can back all of it with huge pages. */
   if (posix_memalign(&p, 2u << 20, bytes ? bytes : 1) != 0) return NULL;
-  madvise(p, bytes, MADV_HUGEPAGE);
+  pio_advise_huge(p, bytes);
   return p;
 }
 

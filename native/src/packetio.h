@@ -132,4 +132,7 @@ int pio_capture_open(pio_capture_job *j, const char *netns, const char *iface, p
 void pio_capture_run(pio_capture_job *j);
 void pio_capture_close(pio_capture_job *j);
 
+/* madvise(MADV_HUGEPAGE) on the 2 MiB-aligned interior of [data, data + bytes); returns the bytes advised (advice, never an error). In addon.c. */
+size_t pio_advise_huge(void *data, size_t bytes);
+
 #endif

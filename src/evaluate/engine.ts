@@ -184,12 +184,7 @@ export class PairEngine {
     }
     const ts = this.rel(sec, nsec, this.preFile);
     const i = this.preN;
-    if (i === this.preTs.length) {
-      this.preTs = grow(this.preTs, Float64Array, i + 1);
-      this.preId = grow(this.preId, Uint32Array, i + 1);
-      this.prePorts = grow(this.prePorts, Uint32Array, i + 1);
-      this.preFlow = grow(this.preFlow, Uint32Array, i + 1);
-    }
+    if (i === this.preTs.length) this.growPre(i + 1);
     const r = this.rec;
     this.preTs[i] = ts;
     this.preId[i] = r.id;
@@ -198,6 +193,14 @@ export class PairEngine {
     this.preFlow[i] = f;
     this.flowCounters[f].pre++;
     this.preN = i + 1;
+  }
+
+  /** Room for `need` pre records in every pre column. */
+  private growPre(need: number): void {
+    this.preTs = grow(this.preTs, Float64Array, need);
+    this.preId = grow(this.preId, Uint32Array, need);
+    this.prePorts = grow(this.prePorts, Uint32Array, need);
+    this.preFlow = grow(this.preFlow, Uint32Array, need);
   }
 
   /** After the last pre frame: index the keys, drop ambiguous ones, number each flow's records. */
@@ -251,12 +254,7 @@ export class PairEngine {
     const map = this.mapFlows(b, nf);
     for (let f = 0; f < nf; f++) this.flowCounters[map[f]].pre += b.flowCount[f];
     const i = this.preN;
-    if (i + n > this.preTs.length) {
-      this.preTs = grow(this.preTs, Float64Array, i + n);
-      this.preId = grow(this.preId, Uint32Array, i + n);
-      this.prePorts = grow(this.prePorts, Uint32Array, i + n);
-      this.preFlow = grow(this.preFlow, Uint32Array, i + n);
-    }
+    if (i + n > this.preTs.length) this.growPre(i + n);
     this.preTs.set(b.ts.subarray(0, n), i);
     this.preId.set(b.id.subarray(0, n), i);
     this.prePorts.set(b.ports.subarray(0, n), i);

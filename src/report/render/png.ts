@@ -13,23 +13,7 @@
  * fault per 4 KiB, and a figure is ~0.5 MiB of pixels.
  */
 import { createCanvas, type Canvas, type SKRSContext2D } from "@napi-rs/canvas";
-import { deflateSync } from "node:zlib";
-
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
-function crc32(b: Buffer, start: number, end: number): number {
-  let c = -1;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ b[i]) & 255] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
+import { crc32, deflateSync } from "node:zlib";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
@@ -82,7 +66,7 @@ export class PngPainter {
       out.writeUInt32BE(len, o);
       out.write(type, o + 4, "latin1");
       fill(o + 8);
-      out.writeUInt32BE(crc32(out, o + 4, o + 8 + len), o + 8 + len);
+      out.writeUInt32BE(crc32(out.subarray(o + 4, o + 8 + len)), o + 8 + len);
       o += 12 + len;
     };
     chunk("IHDR", 13, (at) => {
