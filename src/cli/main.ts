@@ -9,6 +9,7 @@ import { buildProgram, type Invocation } from "./program.js";
 import { reporters } from "./reporter.js";
 import { renderError } from "./render.js";
 import { UsageError } from "../errors.js";
+import { handleInterrupts, outcome, quietWhenClosed } from "./exit.js";
 
 async function main(argv: string[]): Promise<number> {
   // Everything after the first `--` belongs to the command (hynet exec h1 -- ip addr).
@@ -40,26 +41,28 @@ async function main(argv: string[]): Promise<number> {
     out: process.stdout,
     err: process.stderr,
   });
+  const interrupts = handleInterrupts(reporter.emit);
+  const emit = interrupts.watch(reporter.emit);
   // Loaded only when a command runs: --help and --version do not need it.
   const { createSys } = await import("../sys/context.js");
-  const sys = createSys({ dryRun: o.dryRun === true, emit: reporter.emit });
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130); // a second Ctrl-C means "now"
-    reporter.emit({ type: "log", level: "warn", scope: "hynet", message: `${sig}: stopping and cleaning up (press Ctrl-C again to quit at once)` });
-    abort.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const sys = createSys({ dryRun: o.dryRun === true, emit });
+  let code: number | undefined;
+  let error: unknown;
   try {
-    return await inv.spec.run(inv.args, o, { sys, signal: abort.signal, rest });
+    code = await inv.spec.run(inv.args, o, { sys, signal: interrupts.signal, rest });
+  } catch (e) {
+    error = e;
   } finally {
     reporter.close();
+    interrupts.dispose();
   }
+  const end = outcome(interrupts.signal.aborted, error);
+  if (end.error !== undefined) throw end.error;
+  return end.code ?? code ?? 0;
 }
 
+quietWhenClosed(process.stdout);
+quietWhenClosed(process.stderr);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

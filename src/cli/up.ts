@@ -5,6 +5,15 @@ import { nodeKinds, linkKinds, switchKinds } from "../net/registry.js";
 import { PrivilegeError } from "../errors.js";
 import type { CommandSpec } from "./spec.js";
 
+/** Names to show on one line: all of a few, the first and last of many (`hynet show` lists them all). */
+export const NAMES_SHOWN = 12;
+export function nameList(noun: string, names: string[]): string {
+  const plural = noun.endsWith("h") ? `${noun}es` : `${noun}s`;
+  if (names.length <= NAMES_SHOWN) return `${plural} ${names.join(" ")}`;
+  const head = names.slice(0, NAMES_SHOWN - 2).join(" ");
+  return `${names.length} ${plural} ${head} … ${names.at(-1)} (hynet show lists them all)`;
+}
+
 export const upCommand: CommandSpec = {
   name: "up",
   summary: "bring a topology up (namespaces, links, bridges) and leave it running",
@@ -34,13 +43,17 @@ export const upCommand: CommandSpec = {
     );
     await net.start(ctx.signal);
     net.detach();
-    const hosts = topo.hosts.map((h) => h.name).join(" ");
+    const hosts = topo.hosts.map((h) => h.name);
+    const switches = topo.switches.map((s) => s.name);
+    const line = ctx.sys.dryRun
+      ? `dry run: nothing was made; without --dry-run, ${topo.name} would be up as ${net.prefix}: ${nameList("host", hosts)}${switches.length ? `; ${nameList("switch", switches)}` : ""}`
+      : `${topo.name} is up as ${net.prefix}: ${nameList("host", hosts)}${switches.length ? `; ${nameList("switch", switches)}` : ""} (hynet exec <host> -- <cmd>; hynet down)`;
     ctx.sys.emit({
       type: "result",
       scope: "net",
       kind: "net.up",
-      line: `${topo.name} is up as ${net.prefix}: hosts ${hosts}${topo.switches.length ? `; switches ${topo.switches.map((s) => s.name).join(" ")}` : ""} (hynet exec <host> -- <cmd>; hynet down)`,
-      data: { prefix: net.prefix, name: topo.name, hosts: net.hosts().map((h) => ({ name: h.name, kind: h.kind, netns: h.netns })) },
+      line,
+      data: { prefix: net.prefix, name: topo.name, dryRun: ctx.sys.dryRun, hosts: net.hosts().map((h) => ({ name: h.name, kind: h.kind, netns: h.netns })) },
     });
     return 0;
   },

@@ -3,7 +3,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { AbortedError, fileError, InputError } from "../errors.js";
 import { logger } from "../events.js";
-import { checkWritableDir, type Sys } from "../sys/index.js";
+import { checkCreatableDir, ensureDir, type Sys } from "../sys/index.js";
 import { evalKernels, type EvalKernels } from "../sys/kernels.js";
 import { analyse, sortRows } from "./analysis.js";
 import { loadCalibration, type Calibration } from "./calibration.js";
@@ -76,7 +76,8 @@ export async function evaluatePair(pre: string, post: string, outDir: string, p:
   const log = logger(sys.emit, "evaluate");
   const preSize = await sizeOf(pre, "pre");
   const postSize = await sizeOf(post, "post");
-  await checkWritableDir(outDir);
+  // Checked now, created once the captures have been read: bad input leaves no empty folder.
+  await checkCreatableDir(outDir);
   let calibration: Calibration | undefined;
   if (p.calibration) calibration = await loadCalibration(p.calibration);
   const shift = calibration && p.subtractFloor ? Math.round(calibration.floor_p50_ns) : 0;
@@ -97,6 +98,7 @@ export async function evaluatePair(pre: string, post: string, outDir: string, p:
     const postInfo = await read(post, "post", e, sys, signal);
     e.finishPost();
     if (signal?.aborted) throw new AbortedError();
+    await ensureDir(outDir);
 
     // The sorted rows first, so that DuckDB encodes the Parquet file while this thread computes
     // the statistics and formats the CSV (on 2 cores they overlap in wall time).

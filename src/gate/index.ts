@@ -35,9 +35,15 @@ export interface GateOptions {
   markdown?: string;
 }
 
+/** A report the gate cannot write leaves CI without its verdict: "could not evaluate" (2), not a failed check (1). */
 async function writeOutputs(opts: GateOptions, junit: () => string, md: () => string): Promise<void> {
-  if (opts.junit) await writeFileAtomic(opts.junit, junit());
-  if (opts.markdown) await writeFileAtomic(opts.markdown, md());
+  try {
+    if (opts.junit) await writeFileAtomic(opts.junit, junit());
+    if (opts.markdown) await writeFileAtomic(opts.markdown, md());
+  } catch (e) {
+    if (!(e instanceof HynetError)) throw e;
+    throw new GateError(e.code, e.message, { file: e.file, hint: e.hint ?? "the verdict was reached but could not be written: give a --junit/--markdown path in a writable folder", cause: e });
+  }
 }
 
 /**
@@ -79,6 +85,12 @@ export async function runGate(resultsDir: string, budgets: GateBudgets, opts: Ga
   const counts = countVerdicts(checks);
   const result: GateResult = { results: resultsDir, baseline: baselineDir, checks, counts, exitCode: exitCodeFor(counts) };
 
+  // The files first: the verdict line is the last word, and it is not printed if they cannot be written.
+  await writeOutputs(
+    opts,
+    () => junitXml(result, stamp),
+    () => markdownSummary(result),
+  );
   const lines = formatTable(checks);
   sys.emit({ type: "result", scope: "gate", kind: "gate.header", line: lines[0], data: { results: resultsDir, baseline: baselineDir } });
   checks.forEach((c, i) => sys.emit({ type: "result", scope: "gate", kind: "gate.check", line: lines[i + 1], data: c }));
@@ -94,12 +106,6 @@ export async function runGate(resultsDir: string, budgets: GateBudgets, opts: Ga
     line: `gate: ${word}: ${checks.length} checks (${summary || "none"}); exit ${result.exitCode}`,
     data: { counts, exitCode: result.exitCode },
   });
-
-  await writeOutputs(
-    opts,
-    () => junitXml(result, stamp),
-    () => markdownSummary(result),
-  );
   if (opts.junit) result.junit = opts.junit;
   if (opts.markdown) result.markdown = opts.markdown;
   return result;

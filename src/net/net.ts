@@ -229,7 +229,8 @@ export class Net {
     this.started = true;
     this.state?.append({ type: "started" });
     const ms = Number(this.sys.monoNs() - t0) / 1e6;
-    log.info(`${this.topology.name} is up as ${this._prefix}: ${plan.nodes.length} hosts, ${plan.switches.length} switches, ${plan.links.length} links in ${ms.toFixed(0)} ms`);
+    const what = this.sys.dryRun ? "dry run: the commands above would bring up" : "is up as";
+    log.info(`${this.topology.name} ${what} ${this._prefix}: ${plan.nodes.length} hosts, ${plan.switches.length} switches, ${plan.links.length} links in ${ms.toFixed(0)} ms`);
   }
 
   private openState(): void {

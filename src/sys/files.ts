@@ -5,7 +5,7 @@
  */
 import { promises as fsp, constants as fsc } from "node:fs";
 import * as path from "node:path";
-import { fileError } from "../errors.js";
+import { FileError, fileError } from "../errors.js";
 
 export interface AtomicWriter {
   readonly path: string;
@@ -105,11 +105,56 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** The nearest folder above `dir` (or `dir` itself) that exists, and the missing folders below it, top first. */
+async function existingAncestor(dir: string): Promise<{ base: string; missing: string[] }> {
+  const missing: string[] = [];
+  let cur = path.resolve(dir);
+  for (;;) {
+    try {
+      const st = await fsp.stat(cur);
+      if (!st.isDirectory()) throw new FileError("FILE_ENOTDIR", `cannot create folder: ${cur} is not a folder`, { file: dir });
+      return { base: cur, missing };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw fileError(e, dir, "create folder");
+      const up = path.dirname(cur);
+      if (up === cur) throw fileError(e, dir, "create folder");
+      missing.unshift(cur);
+      cur = up;
+    }
+  }
+}
+
+/**
+ * Create `dir` and its parents one level at a time. Node 20's recursive mkdir
+ * loops forever where a parent exists but refuses new entries (/proc, /sys),
+ * and reports a read-only file system as ENOENT; one step at a time, the
+ * kernel's own answer for the first missing folder is the one reported.
+ */
 export async function ensureDir(dir: string): Promise<void> {
+  const { missing } = await existingAncestor(dir);
+  for (const d of missing) {
+    try {
+      await fsp.mkdir(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EEXIST" && (await isDir(d))) continue;
+      if (code === "ENOENT") {
+        throw new FileError("FILE_CANNOT_CREATE", `cannot create folder: ${path.dirname(d)} exists but accepts no new folders (a virtual file system such as /proc or /sys?)`, {
+          file: dir,
+          hint: "choose an output folder on a disk",
+          cause: e,
+        });
+      }
+      throw fileError(e, dir, "create folder");
+    }
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
   try {
-    await fsp.mkdir(dir, { recursive: true });
-  } catch (e) {
-    throw fileError(e, dir, "create folder");
+    return (await fsp.stat(p)).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -120,5 +165,18 @@ export async function checkWritableDir(dir: string): Promise<void> {
     await fsp.access(dir, fsc.W_OK);
   } catch (e) {
     throw fileError(e, dir, "write into folder");
+  }
+}
+
+/**
+ * Check that `dir` could be created and written without creating it, so a
+ * command that fails on its input leaves no empty folder behind.
+ */
+export async function checkCreatableDir(dir: string): Promise<void> {
+  const { base } = await existingAncestor(dir);
+  try {
+    await fsp.access(base, fsc.W_OK);
+  } catch (e) {
+    throw fileError(e, base === path.resolve(dir) ? dir : base, base === path.resolve(dir) ? "write into folder" : "create folders in");
   }
 }
