@@ -6,8 +6,11 @@ import { DEFAULT_PARAMS, postPathFor, type EvalParams, type TableFormat } from "
 import type { CommandSpec, Options } from "./spec.js";
 import { num, reqNum } from "./options.js";
 
-/** Capture files of a results folder: latencies-pre-*.pcap[ng][.zst|.gz] (not our own outputs, not temporaries). */
-const PRE_CAPTURE = /^latencies-pre[-.].*\.(pcap|pcapng|cap)(\.(zst|gz))?$/;
+/**
+ * Capture files of a results folder: latencies-pre.pcap and latencies-pre-*.pcap[ng][.zst|.gz], as
+ * `hynet synth` and `hynet capture` write them with and without --name (not our own outputs, not temporaries).
+ */
+export const PRE_CAPTURE = /^latencies-pre([-.].*)?\.(pcap|pcapng|cap)(\.(zst|gz))?$/;
 
 async function expand(args: string[]): Promise<string[]> {
   const out: string[] = [];
@@ -23,7 +26,7 @@ async function expand(args: string[]): Promise<string[]> {
       continue;
     }
     const names = (await fsp.readdir(a)).filter((n) => PRE_CAPTURE.test(n)).sort();
-    if (names.length === 0) throw new UsageError("no latencies-pre-* captures in this folder", { file: a, hint: "give capture files or a folder holding latencies-pre-*.pcap[.zst]" });
+    if (names.length === 0) throw new UsageError("no latencies-pre[-NAME].pcap captures in this folder", { file: a, hint: "give capture files or a folder holding latencies-pre[-NAME].pcap[.zst]" });
     out.push(...names.map((n) => path.join(a, n)));
   }
   return out;

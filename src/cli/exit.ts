@@ -8,8 +8,8 @@ import type { Emit } from "../events.js";
 /** The documented exit codes (docs/cli.md, "Exit codes"). */
 export const EXIT_CODES = [
   { code: 0, meaning: "success (also when the reader of the output went away early, as with `| head`)" },
-  { code: 1, meaning: "the command failed: a file, a program or the system refused (error[FILE_…], error[SYSTEM_…], …); `hynet gate`: a check failed" },
-  { code: 2, meaning: "usage or input error (error[USAGE], unknown kinds, topology/experiment mistakes); `hynet gate`: could not evaluate, including a report it could not write" },
+  { code: 1, meaning: "the command failed: a bad input file (topology, experiment, capture: error[TOPO_…] file:line …), a file that cannot be read or written (error[FILE_…]), a program or the system refused; `hynet run`: a run failed; `hynet gate`: a check failed" },
+  { code: 2, meaning: "wrong flags or flag values (error[USAGE]); `hynet gate`: could not evaluate, including a report it could not write" },
   { code: 130, meaning: "interrupted by SIGINT (Ctrl-C) or SIGTERM; what the command had made is cleaned up" },
 ] as const;
 

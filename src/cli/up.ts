@@ -1,7 +1,7 @@
 /** `hynet up <topology.yaml>`: bring a network up and leave it running. */
 import { DEFAULT_KINDS } from "../net/kinds.js";
 // The kind registry is the source of truth for the names --help lists; it loads the kinds' code too.
-import { nodeKinds, linkKinds, switchKinds } from "../net/registry.js";
+import { nodeKinds, linkKinds, switchKinds, knownKinds } from "../net/registry.js";
 import { PrivilegeError } from "../errors.js";
 import type { CommandSpec } from "./spec.js";
 
@@ -33,7 +33,7 @@ export const upCommand: CommandSpec = {
   async run(args, opts, ctx) {
     const { loadTopology } = await import("../topo/index.js");
     const { Net } = await import("../net/index.js");
-    const topo = await loadTopology(args[0]);
+    const topo = await loadTopology(args[0], knownKinds());
     if (!ctx.sys.dryRun && !ctx.sys.isRoot()) throw new PrivilegeError("`hynet up` creates network namespaces and links");
     const net = new Net(
       topo,

@@ -1,6 +1,6 @@
 export * from "./kinds.js";
 export { Net, resolveNetns, type NetOptions, type NodeHandle, type IntfHandle } from "./net.js";
-export { nodeKinds, linkKinds, switchKinds, nodeKind, linkKind, switchKind } from "./registry.js";
+export { nodeKinds, linkKinds, switchKinds, nodeKind, linkKind, switchKind, knownKinds } from "./registry.js";
 export { clean, cleanRecords, type CleanReport } from "./clean.js";
 export { stateDir, listStates, readState, ownerAlive, ownerAliveOrDetached, DEFAULT_STATE_DIR, type NetState, type NetHeader } from "./state.js";
 export { ipBatch, mapLimit, setSysctls, CONCURRENCY } from "./ip.js";

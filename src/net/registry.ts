@@ -30,3 +30,8 @@ function pick<T>(table: Record<string, T>, what: string, name: string): T {
 export const nodeKind = (name: string): NodeKind => pick(nodeKinds, "node", name);
 export const linkKind = (name: string): LinkKind => pick(linkKinds, "link", name);
 export const switchKind = (name: string): SwitchKind => pick(switchKinds, "switch", name);
+
+/** The kind names, for the layers that check a file's kinds before anything is made. */
+export function knownKinds(): { node: string[]; link: string[]; switch: string[] } {
+  return { node: Object.keys(nodeKinds), link: Object.keys(linkKinds), switch: Object.keys(switchKinds) };
+}

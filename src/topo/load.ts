@@ -3,7 +3,7 @@
  * model. Every error names the file, the line and the field.
  */
 import * as path from "node:path";
-import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from "yaml";
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from "yaml";
 import type { z } from "zod";
 import { readText } from "../sys/files.js";
 import { InputError } from "../errors.js";
@@ -39,14 +39,69 @@ function schemaError(err: z.ZodError): TopoError {
   return new TopoError("TOPO_SCHEMA", p, issue.message.replace(/^Invalid input: /, ""));
 }
 
-/** Parse topology text; `file` is used for error messages and the default name. */
-export function parseTopology(text: string, file = "<topology>"): Topology {
+/**
+ * The kind names that exist, from the layer that has the kinds (src/net's
+ * registry): the topology layer checks names against them so that a typo is
+ * reported at its line, without depending on the kinds' code.
+ */
+export interface KnownKinds {
+  node: readonly string[];
+  link: readonly string[];
+  switch: readonly string[];
+}
+
+/** The second occurrence of a key in any mapping: its path and line, and the line of the first. */
+function duplicateKey(text: string): { path: FieldPath; line: number; first: number } | undefined {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  const walk = (node: unknown, at: FieldPath): { path: FieldPath; line: number; first: number } | undefined => {
+    if (isMap(node)) {
+      const seen = new Map<string, number>();
+      for (const it of node.items) {
+        if (!isScalar(it.key)) continue;
+        const k = String(it.key.value);
+        const line = lc.linePos(it.key.range?.[0] ?? 0).line;
+        if (seen.has(k)) return { path: [...at, k], line, first: seen.get(k)! };
+        seen.set(k, line);
+        const deeper = walk(it.value, [...at, k]);
+        if (deeper) return deeper;
+      }
+    } else if (isSeq(node)) {
+      for (let i = 0; i < node.items.length; i++) {
+        const deeper = walk(node.items[i], [...at, i]);
+        if (deeper) return deeper;
+      }
+    }
+    return undefined;
+  };
+  return walk(doc.contents, []);
+}
+
+function checkKinds(t: Topology, known: KnownKinds): void {
+  const check = (what: keyof KnownKinds, kind: string | undefined, at: FieldPath) => {
+    if (kind !== undefined && !known[what].includes(kind)) {
+      throw new TopoError("TOPO_UNKNOWN_KIND", at, `unknown ${what} kind "${kind}"`, `known ${what} kinds: ${known[what].join(", ")}`);
+    }
+  };
+  for (const h of t.hosts) check("node", h.kind, ["hosts", h.name, "kind"]);
+  for (const s of t.switches) check("switch", s.kind, ["switches", s.name, "kind"]);
+  t.links.forEach((l, i) => check("link", l.kind, ["links", i, "kind"]));
+}
+
+/**
+ * Parse topology text; `file` is used for error messages and the default name.
+ * With `known`, every `kind:` must be one of them.
+ */
+export function parseTopology(text: string, file = "<topology>", known?: KnownKinds): Topology {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0];
     const line = lc.linePos(e.pos[0]).line;
-    if (e.code === "DUPLICATE_KEY") throw new InputError("TOPO_DUPLICATE_NAME", `a name is defined twice in the same section: ${e.message.split("\n")[0]}`, { file, line });
+    const dup = e.code === "DUPLICATE_KEY" ? duplicateKey(text) : undefined;
+    if (dup) {
+      throw new TopoError("TOPO_DUPLICATE_NAME", dup.path, `"${dup.path.at(-1)}" is defined twice (first on line ${dup.first})`, "every name in a section must be unique").at(file, dup.line);
+    }
     throw new InputError("TOPO_YAML", `not valid YAML: ${e.message.split("\n")[0]}`, { file, line });
   }
   const data: unknown = doc.toJS();
@@ -58,14 +113,16 @@ export function parseTopology(text: string, file = "<topology>"): Topology {
     if (!parsed.success) throw schemaError(parsed.error);
     const raw = parsed.data;
     raw.name ??= path.basename(file).replace(/\.(ya?ml)$/i, "");
-    return resolveTopology(raw, file);
+    const topo = resolveTopology(raw, file);
+    if (known) checkKinds(topo, known);
+    return topo;
   } catch (e) {
     if (e instanceof TopoError) throw e.at(file, lineOf(doc, lc, e.path));
     throw e;
   }
 }
 
-/** Read, validate and resolve a YAML topology file. */
-export async function loadTopology(file: string): Promise<Topology> {
-  return parseTopology(await readText(file), file);
+/** Read, validate and resolve a YAML topology file (and its kinds, given the known ones). */
+export async function loadTopology(file: string, known?: KnownKinds): Promise<Topology> {
+  return parseTopology(await readText(file), file, known);
 }

@@ -167,3 +167,14 @@ describe("evaluate leaves no folder behind on bad input", () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe("what one command writes, the next reads", () => {
+  it("synth --out D without --name, then evaluate D", () => {
+    const dir = scratch();
+    expect(hynet(["synth", "--out", dir, "--packets", "100"]).status).toBe(0);
+    const r = hynet(["evaluate", dir, "--reporter", "json"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(existsSync(path.join(dir, "latencies-pre.pcap.summary.json"))).toBe(true);
+  });
+});
