@@ -10,14 +10,21 @@ export const planCommand: CommandSpec = {
   options: [{ name: "out", type: "string", value: "DIR", description: "results folder to compare with (shows complete / incomplete runs)" }],
   examples: ["hynet plan examples/paper/experiment.yaml", "hynet plan examples/quick/experiment.yaml --out results/quick"],
   async run(args, opts, { sys }) {
-    const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus }] = await Promise.all([
+    const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus, checkSeries }, { defaultDeps }] = await Promise.all([
       import("../experiment/file.js"),
       import("../experiment/plan.js"),
       import("../experiment/progress.js"),
       import("../experiment/runner.js"),
+      import("../experiment/wiring.js"),
     ]);
     const exp = await loadExperiment(args[0]);
     const statuses = await planStatus(exp, typeof opts.out === "string" ? opts.out : undefined);
+    // The plan is only worth reading if `hynet run` would accept it: same checks, before any line.
+    await checkSeries(
+      exp,
+      statuses.map((s) => s.run),
+      await defaultDeps(),
+    );
     const width = String(statuses.length).length;
     let seconds = 0;
     for (const { run, state } of statuses) {

@@ -40,6 +40,7 @@ export interface RunnerDeps {
   /** Names of the node and link kinds that exist, to reject a typo before anything runs. */
   nodeKinds(): string[];
   linkKinds(): string[];
+  switchKinds(): string[];
   loadgens: Record<string, LoadGenLike>;
   timestampers: Record<string, TimestamperLike>;
   evaluatePair(pre: string, post: string, outDir: string, p: EvalParamsLike, sys: Sys, signal?: AbortSignal): Promise<unknown>;

@@ -141,6 +141,8 @@ export interface Experiment {
   capture: ExperimentData["capture"];
   traffic: ExperimentData["traffic"];
   gate?: unknown;
+  /** The line of a field (["loop", 0, "node", 1]; loop blocks are numbered even when `loop:` is one mapping), for checks made after parsing. */
+  lineOf?: (field: (string | number)[]) => number | undefined;
 }
 
 function lineOf(doc: Document, lc: LineCounter, p: PropertyKey[]): number | undefined {
@@ -205,6 +207,10 @@ export function parseExperiment(text: string, file: string): Experiment {
     capture: d.capture,
     traffic: d.traffic,
     gate: d.gate,
+    lineOf: (field) => {
+      const loopIsMapping = !Array.isArray((raw as Record<string, unknown>).loop);
+      return lineOf(doc, lc, loopIsMapping && field[0] === "loop" ? [field[0], ...field.slice(2)] : field);
+    },
   };
 }
 

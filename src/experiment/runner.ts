@@ -342,21 +342,47 @@ async function summaryLine(runDir: string, rec: RunRecord): Promise<string> {
 
 /** Reject names of kinds, generators and timestampers that do not exist, and missing traffic endpoints, before anything runs. */
 export function checkExperiment(exp: Experiment, runs: PlannedRun[], deps: RunnerDeps): void {
-  const bad = (field: string, value: string, known: string[]) =>
-    new InputError("EXPERIMENT_UNKNOWN_KIND", `\`${field}\`: unknown ${field} "${value}"`, { file: exp.file, hint: `known: ${known.join(", ")}` });
+  const bad = (field: (string | number)[], what: string, value: string, known: string[]) =>
+    new InputError("EXPERIMENT_UNKNOWN_KIND", `\`${field.filter((k) => typeof k === "string").join(".")}\`: unknown ${what} "${value}"`, { file: exp.file, line: exp.lineOf?.(field), hint: `known: ${known.join(", ")}` });
+  // A kind comes from a loop block if one lists it, else from globals.
+  const where = (key: "node" | "link", value: string): (string | number)[] => {
+    for (let b = 0; b < exp.loops.length; b++) {
+      const i = exp.loops[b][key]?.indexOf(value) ?? -1;
+      if (i >= 0) return ["loop", b, key, i];
+    }
+    return ["globals", key];
+  };
   const nodes = deps.nodeKinds();
   const links = deps.linkKinds();
   for (const r of runs) {
-    if (!nodes.includes(r.params.node)) throw bad("node", r.params.node, nodes);
-    if (!links.includes(r.params.link)) throw bad("link", r.params.link, links);
+    if (!nodes.includes(r.params.node)) throw bad(where("node", r.params.node), "node kind", r.params.node, nodes);
+    if (!links.includes(r.params.link)) throw bad(where("link", r.params.link), "link kind", r.params.link, links);
   }
-  if (!deps.loadgens[exp.loadgen]) throw bad("loadgen", exp.loadgen, Object.keys(deps.loadgens));
-  if (!deps.timestampers[exp.timestamper]) throw bad("timestamper", exp.timestamper, Object.keys(deps.timestampers));
+  const switches = deps.switchKinds();
+  if (!switches.includes(exp.globals.switch)) throw bad(["globals", "switch"], "switch kind", exp.globals.switch, switches);
+  if (!deps.loadgens[exp.loadgen]) throw bad(["loadgen"], "loadgen", exp.loadgen, Object.keys(deps.loadgens));
+  if (!deps.timestampers[exp.timestamper]) throw bad(["timestamper"], "timestamper", exp.timestamper, Object.keys(deps.timestampers));
   for (const k of ["tx", "pre", "post"] as const) {
     if (!exp.traffic[k]) {
       throw new InputError("EXPERIMENT_INVALID", `field \`traffic.${k}\` is required (host:interface of the topology)`, { file: exp.file, hint: "see docs/experiment.md" });
     }
   }
+}
+
+/**
+ * Everything about a series that can be checked before the first run, for
+ * `hynet run` and `hynet plan` alike: the experiment's kinds, every topology
+ * file it uses (with their kinds) and the traffic endpoints in them.
+ */
+export async function checkSeries(exp: Experiment, runs: PlannedRun[], deps: RunnerDeps): Promise<Map<string, TopologyLike>> {
+  checkExperiment(exp, runs, deps);
+  const topos = new Map<string, TopologyLike>();
+  for (const f of new Set(runs.map((r) => r.params.topology))) {
+    const topo = await deps.loadTopology(f);
+    checkEndpoints(exp, f, deps.interfacesOf(topo));
+    topos.set(f, topo);
+  }
+  return topos;
 }
 
 /** `traffic.tx/pre/post` must name an interface of a host of the topology: checked before the first run, not in each. */
@@ -405,7 +431,7 @@ export async function runSeries(exp: Experiment, o: SeriesOptions, sys: Sys, dep
   const out = path.resolve(o.out);
   const statuses = await planStatus(exp, out);
   const runs = statuses.map((s) => s.run);
-  checkExperiment(exp, runs, deps);
+  const topos = await checkSeries(exp, runs, deps);
   if (!o.resume) {
     const existing = statuses.filter((s) => s.state !== "new");
     if (existing.length) {
@@ -417,12 +443,6 @@ export async function runSeries(exp: Experiment, o: SeriesOptions, sys: Sys, dep
   }
   if (!sys.isRoot()) {
     throw new PrivilegeError("`hynet run` creates network namespaces and sends raw frames");
-  }
-  const topos = new Map<string, TopologyLike>();
-  for (const f of new Set(runs.map((r) => r.params.topology))) {
-    const topo = await deps.loadTopology(f);
-    checkEndpoints(exp, f, deps.interfacesOf(topo));
-    topos.set(f, topo);
   }
   await ensureDir(out);
   await writeFileAtomic(

@@ -1,6 +1,6 @@
 /** The runner's dependencies bound to hynet's own emulation core, load generators, timestampers and evaluator. */
 import { evaluatePair } from "../evaluate/index.js";
-import { Net, nodeKinds, linkKinds } from "../net/index.js";
+import { Net, nodeKinds, linkKinds, switchKinds, knownKinds } from "../net/index.js";
 import { loadgens } from "../traffic/registry.js";
 import { timestampers } from "../capture/registry.js";
 import { loadTopology, type Topology } from "../topo/index.js";
@@ -8,7 +8,8 @@ import type { RunnerDeps } from "./deps.js";
 
 export async function defaultDeps(): Promise<RunnerDeps> {
   return {
-    loadTopology,
+    // Every kind a topology file names is checked against the registry as the file is read, at its line.
+    loadTopology: (file) => loadTopology(file, knownKinds()),
     interfacesOf: (t) => {
       const topo = t as Topology;
       const out: Record<string, string[]> = Object.fromEntries(topo.hosts.map((h) => [h.name, h.interfaces.map((i) => i.ifname)]));
@@ -18,6 +19,7 @@ export async function defaultDeps(): Promise<RunnerDeps> {
     createNet: (topo, kinds, sys, opts) => new Net(topo as Topology, kinds, sys, opts),
     nodeKinds: () => Object.keys(nodeKinds),
     linkKinds: () => Object.keys(linkKinds),
+    switchKinds: () => Object.keys(switchKinds),
     loadgens,
     timestampers,
     evaluatePair: (pre, post, outDir, p, sys, signal) => evaluatePair(pre, post, outDir, p, sys, signal),

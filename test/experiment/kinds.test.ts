@@ -1,0 +1,62 @@
+/**
+ * `hynet plan` (and `hynet run`, which shares checkSeries) reject every unknown
+ * kind before the first line or run: in the loop, in globals.switch and in
+ * every topology file the series uses, each at its file:line (issues 13 and 17).
+ */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { knownKinds } from "../../src/net/registry.js";
+
+const KNOWN = knownKinds();
+
+const TOPO = `hosts:
+  lg: { role: loadgen }
+  h1: {}
+links:
+  - { a: { node: lg, ifname: tx }, b: h1 }
+  - { a: h1, b: { node: lg, ifname: rx } }
+`;
+
+function plan(exp: string, topologies: Record<string, string> = { "t.yaml": TOPO }) {
+  const dir = mkdtempSync(path.join(tmpdir(), "hynet-plan-"));
+  for (const [f, t] of Object.entries(topologies)) writeFileSync(path.join(dir, f), t);
+  const file = path.join(dir, "exp.yaml");
+  writeFileSync(file, exp);
+  const r = spawnSync(process.execPath, ["bin/hynet.js", "plan", file], { encoding: "utf8", timeout: 30_000 });
+  return { ...r, dir, file };
+}
+
+const TRAFFIC = 'traffic: { tx: "lg:tx", pre: "lg:tx", post: "lg:rx" }\n';
+
+describe("plan checks every kind before printing the plan", () => {
+  it("a valid series plans", () => {
+    const r = plan(`topology: t.yaml\nloop:\n  rate: [1000, 2000]\n${TRAFFIC}`);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("a loop's node kind, at its line", () => {
+    const r = plan(`topology: t.yaml\nloop:\n  rate: [1000]\n  node:\n    - namespace\n    - bananas\n${TRAFFIC}`);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toBe(`hynet: error[EXPERIMENT_UNKNOWN_KIND] ${r.file}:6: \`loop.node\`: unknown node kind "bananas" (hint: known: ${KNOWN.node.join(", ")})`);
+    expect(r.status).toBe(1);
+  });
+
+  it("globals.switch", () => {
+    const r = plan(`topology: t.yaml\nglobals:\n  switch: hub\nloop:\n  rate: [1000]\n${TRAFFIC}`);
+    expect(r.stderr.trim()).toBe(`hynet: error[EXPERIMENT_UNKNOWN_KIND] ${r.file}:3: \`globals.switch\`: unknown switch kind "hub" (hint: known: ${KNOWN.switch.join(", ")})`);
+  });
+
+  it("a kind inside a second topology file the loop chooses", () => {
+    const bad = TOPO.replace("h1: {}", "h1:\n    kind: bananas");
+    const r = plan(`topology: t.yaml\ntopologies: { good: t.yaml, bad: bad.yaml }\nloop:\n  rate: [1000]\n  topology: [good, bad]\n${TRAFFIC}`, { "t.yaml": TOPO, "bad.yaml": bad });
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toBe(
+      `hynet: error[TOPO_UNKNOWN_KIND] ${path.join(r.dir, "bad.yaml")}:4: hosts.h1.kind: unknown node kind "bananas" (hint: known node kinds: ${KNOWN.node.join(", ")})`,
+    );
+    expect(r.status).toBe(1);
+  });
+});
