@@ -1,6 +1,7 @@
 /**
  * Finding the runs of a results folder (layout in docs/results.md): every
- * sub-folder with a run.json or an eval/ folder is a run. run.json gives the
+ * sub-folder with a run.json or an eval/ folder is a run, except attempts
+ * moved aside by --resume. run.json gives the
  * loop variables and the status; when it is missing (a folder of evaluated
  * captures copied by hand), the variables are read back from the folder name
  * (`rate50000-linkveth-nodenamespace-burst1`).
@@ -11,6 +12,9 @@ import { InputError, fileError } from "../errors.js";
 import { exists, readText } from "../sys/files.js";
 
 export type Scalar = string | number | boolean;
+
+/** An earlier attempt `hynet run --resume` moved aside (RUN.incomplete-N): not a run, as in the database. */
+const MOVED_ASIDE = /\.incomplete-\d+$/;
 
 export interface RunRef {
   name: string;
@@ -58,6 +62,11 @@ async function readRun(dir: string, name: string): Promise<RunRef> {
     if (r.variables && typeof r.variables === "object") variables = { ...variables, ...r.variables };
     if (typeof r.status === "string") status = r.status;
     error = errorText(r.error);
+    // As in the database (docs/results.md): "running" on disk is a run hynet never finished.
+    if (status === "running") {
+      status = "aborted";
+      error ??= "the run did not finish (hynet was stopped)";
+    }
     const f = Number(r.params?.flows ?? r.variables?.flows);
     if (Number.isInteger(f) && f > 0) flows = f;
   }
@@ -74,7 +83,7 @@ export async function findRuns(resultsDir: string): Promise<RunRef[]> {
   }
   const runs: RunRef[] = [];
   for (const d of entries) {
-    if (!d.isDirectory() || d.name === "report" || d.name.startsWith(".")) continue;
+    if (!d.isDirectory() || d.name === "report" || d.name.startsWith(".") || MOVED_ASIDE.test(d.name)) continue;
     const dir = path.join(resultsDir, d.name);
     if ((await exists(path.join(dir, "run.json"))) || (await exists(path.join(dir, "eval")))) runs.push(await readRun(dir, d.name));
   }
