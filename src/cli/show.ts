@@ -26,7 +26,10 @@ export const showCommand: CommandSpec = {
     const { describeNet, listStates, Net, ownerAliveOrDetached, stateDir } = await import("../net/index.js");
     const dir = stateDir();
     const want = opts.net as string | undefined;
-    const nets = listStates(dir).filter((s) => s.started && ownerAliveOrDetached(s) && (!want || s.header.prefix === want || s.header.name === want));
+    const mine = listStates(dir).filter((s) => !want || s.header.prefix === want || s.header.name === want);
+    const nets = mine.filter((s) => s.started && ownerAliveOrDetached(s));
+    // What `hynet clean` would remove: networks whose process died before it finished or took them down.
+    const left = mine.filter((s) => !ownerAliveOrDetached(s)).map((s) => s.header.prefix);
     const described: NetDescription[] = [];
     for (const st of nets) described.push(await describeNet(Net.fromState(st, ctx.sys, dir), ctx.sys));
     if (opts.json === true) {
@@ -35,6 +38,9 @@ export const showCommand: CommandSpec = {
     }
     if (described.length === 0) process.stdout.write(`no running network in ${dir}\n`);
     else process.stdout.write(described.map(text).join("\n\n") + "\n");
+    if (left.length) {
+      process.stdout.write(`${left.length} network${left.length === 1 ? "" : "s"} left behind by a process that ended (${left.join(", ")}): \`hynet clean\` removes ${left.length === 1 ? "it" : "them"}\n`);
+    }
     return 0;
   },
 };
