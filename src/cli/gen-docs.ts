@@ -2,6 +2,7 @@
 import { commands } from "./commands.js";
 import { argUsage } from "./program.js";
 import { globalOptions, type OptionSpec } from "./spec.js";
+import { EXIT_CODES, STOP_GRACE_MS } from "./exit.js";
 
 function optRow(o: OptionSpec): string {
   const flag = `${o.short ? `-${o.short}, ` : ""}--${o.name}${o.type === "boolean" ? "" : ` ${o.value ?? "VALUE"}`}`;
@@ -21,6 +22,18 @@ export function cliMarkdown(): string {
     "| flag | meaning | default |",
     "| --- | --- | --- |",
     ...globalOptions.map(optRow),
+    "",
+    "## Exit codes",
+    "",
+    "Every command ends with one of these; a failure is one line on stderr, `hynet: error[CODE] file:line: what (hint: what to do)`.",
+    "",
+    "| code | meaning |",
+    "| --- | --- |",
+    ...EXIT_CODES.map((e) => `| ${e.code} | ${e.meaning.replace(/\|/g, "\\|")} |`),
+    "",
+    "A closed standard output (`hynet plan … | head -1`) ends the output quietly and the command finishes its work: " +
+      "a series piped into `head` runs to its end. The first SIGINT or SIGTERM stops the command and cleans up; " +
+      `if it then goes ${STOP_GRACE_MS / 1000} s without progress, or a second signal comes, hynet quits at once (exit 130; \`hynet clean\` removes what is left).`,
     "",
   ];
   for (const c of commands) {
