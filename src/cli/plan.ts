@@ -19,11 +19,13 @@ export const planCommand: CommandSpec = {
     ]);
     const exp = await loadExperiment(args[0]);
     const statuses = await planStatus(exp, typeof opts.out === "string" ? opts.out : undefined);
-    // The plan is only worth reading if `hynet run` would accept it: same checks, before any line.
+    // The same checks as `hynet run`, before any line; a loop kind this build lacks is a warning
+    // here (the plan of a series written for another machine is still worth reading), an error there.
     await checkSeries(
       exp,
       statuses.map((s) => s.run),
       await defaultDeps(),
+      (e) => sys.emit({ type: "log", level: "warn", scope: "plan", message: `${e.file}:${e.line ?? "?"}: ${e.message} (${e.hint}); \`hynet run\` stops at it` }),
     );
     const width = String(statuses.length).length;
     let seconds = 0;

@@ -341,7 +341,12 @@ async function summaryLine(runDir: string, rec: RunRecord): Promise<string> {
 }
 
 /** Reject names of kinds, generators and timestampers that do not exist, and missing traffic endpoints, before anything runs. */
-export function checkExperiment(exp: Experiment, runs: PlannedRun[], deps: RunnerDeps): void {
+/**
+ * With `unknownLoopKind`, a loop's node or link kind that this hynet does not
+ * have is passed to it (once per value) instead of thrown: `hynet plan` still
+ * lists a series written for kinds that another machine or build has.
+ */
+export function checkExperiment(exp: Experiment, runs: PlannedRun[], deps: RunnerDeps, unknownLoopKind?: (e: InputError) => void): void {
   const bad = (field: (string | number)[], what: string, value: string, known: string[]) =>
     new InputError("EXPERIMENT_UNKNOWN_KIND", `\`${field.filter((k) => typeof k === "string").join(".")}\`: unknown ${what} "${value}"`, { file: exp.file, line: exp.lineOf?.(field), hint: `known: ${known.join(", ")}` });
   // A kind comes from a loop block if one lists it, else from globals.
@@ -354,9 +359,16 @@ export function checkExperiment(exp: Experiment, runs: PlannedRun[], deps: Runne
   };
   const nodes = deps.nodeKinds();
   const links = deps.linkKinds();
+  const reported = new Set<string>();
+  const unknown = (key: "node" | "link", value: string, known: string[]) => {
+    const e = bad(where(key, value), `${key} kind`, value, known);
+    if (!unknownLoopKind) throw e;
+    if (!reported.has(`${key}=${value}`)) unknownLoopKind(e);
+    reported.add(`${key}=${value}`);
+  };
   for (const r of runs) {
-    if (!nodes.includes(r.params.node)) throw bad(where("node", r.params.node), "node kind", r.params.node, nodes);
-    if (!links.includes(r.params.link)) throw bad(where("link", r.params.link), "link kind", r.params.link, links);
+    if (!nodes.includes(r.params.node)) unknown("node", r.params.node, nodes);
+    if (!links.includes(r.params.link)) unknown("link", r.params.link, links);
   }
   const switches = deps.switchKinds();
   if (!switches.includes(exp.globals.switch)) throw bad(["globals", "switch"], "switch kind", exp.globals.switch, switches);
@@ -374,8 +386,8 @@ export function checkExperiment(exp: Experiment, runs: PlannedRun[], deps: Runne
  * `hynet run` and `hynet plan` alike: the experiment's kinds, every topology
  * file it uses (with their kinds) and the traffic endpoints in them.
  */
-export async function checkSeries(exp: Experiment, runs: PlannedRun[], deps: RunnerDeps): Promise<Map<string, TopologyLike>> {
-  checkExperiment(exp, runs, deps);
+export async function checkSeries(exp: Experiment, runs: PlannedRun[], deps: RunnerDeps, unknownLoopKind?: (e: InputError) => void): Promise<Map<string, TopologyLike>> {
+  checkExperiment(exp, runs, deps, unknownLoopKind);
   const topos = new Map<string, TopologyLike>();
   for (const f of new Set(runs.map((r) => r.params.topology))) {
     const topo = await deps.loadTopology(f);

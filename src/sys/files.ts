@@ -32,6 +32,7 @@ export function atomicWriter(target: string): AtomicWriter {
       try {
         handle = await fsp.open(tmp, "w");
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT" && (await isDir(dir))) throw refusesNewEntries(dir, target, "files", e);
         throw fileError(e, target, "write");
       }
     }
@@ -105,6 +106,15 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** ENOENT for a new entry in a folder that exists: /proc, /sys and the like, where "no such file" would mislead. */
+function refusesNewEntries(parent: string, file: string, what: "files" | "folders", cause: unknown): FileError {
+  return new FileError("FILE_CANNOT_CREATE", `cannot create ${what === "files" ? "file" : "folder"}: ${parent} exists but accepts no new ${what} (a virtual file system such as /proc or /sys?)`, {
+    file,
+    hint: "choose an output path on a disk",
+    cause,
+  });
+}
+
 /** The nearest folder above `dir` (or `dir` itself) that exists, and the missing folders below it, top first. */
 async function existingAncestor(dir: string): Promise<{ base: string; missing: string[] }> {
   const missing: string[] = [];
@@ -138,13 +148,7 @@ export async function ensureDir(dir: string): Promise<void> {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "EEXIST" && (await isDir(d))) continue;
-      if (code === "ENOENT") {
-        throw new FileError("FILE_CANNOT_CREATE", `cannot create folder: ${path.dirname(d)} exists but accepts no new folders (a virtual file system such as /proc or /sys?)`, {
-          file: dir,
-          hint: "choose an output folder on a disk",
-          cause: e,
-        });
-      }
+      if (code === "ENOENT") throw refusesNewEntries(path.dirname(d), dir, "folders", e);
       throw fileError(e, dir, "create folder");
     }
   }

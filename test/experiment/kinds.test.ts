@@ -20,14 +20,16 @@ links:
   - { a: h1, b: { node: lg, ifname: rx } }
 `;
 
-function plan(exp: string, topologies: Record<string, string> = { "t.yaml": TOPO }) {
+function hynet(command: "plan" | "run", exp: string, topologies: Record<string, string> = { "t.yaml": TOPO }) {
   const dir = mkdtempSync(path.join(tmpdir(), "hynet-plan-"));
   for (const [f, t] of Object.entries(topologies)) writeFileSync(path.join(dir, f), t);
   const file = path.join(dir, "exp.yaml");
   writeFileSync(file, exp);
-  const r = spawnSync(process.execPath, ["bin/hynet.js", "plan", file], { encoding: "utf8", timeout: 30_000 });
+  const args = command === "run" ? ["run", file, "--out", path.join(dir, "results")] : ["plan", file];
+  const r = spawnSync(process.execPath, ["bin/hynet.js", ...args], { encoding: "utf8", timeout: 30_000 });
   return { ...r, dir, file };
 }
+const plan = (exp: string, topologies?: Record<string, string>) => hynet("plan", exp, topologies);
 
 const TRAFFIC = 'traffic: { tx: "lg:tx", pre: "lg:tx", post: "lg:rx" }\n';
 
@@ -38,11 +40,16 @@ describe("plan checks every kind before printing the plan", () => {
     expect(r.status).toBe(0);
   });
 
-  it("a loop's node kind, at its line", () => {
-    const r = plan(`topology: t.yaml\nloop:\n  rate: [1000]\n  node:\n    - namespace\n    - bananas\n${TRAFFIC}`);
-    expect(r.stdout).toBe("");
-    expect(r.stderr.trim()).toBe(`hynet: error[EXPERIMENT_UNKNOWN_KIND] ${r.file}:6: \`loop.node\`: unknown node kind "bananas" (hint: known: ${KNOWN.node.join(", ")})`);
-    expect(r.status).toBe(1);
+  const BANANAS = `topology: t.yaml\nloop:\n  rate: [1000]\n  node:\n    - namespace\n    - bananas\n${TRAFFIC}`;
+
+  it("a loop's node kind, at its line: run stops before anything, plan lists the runs and warns", () => {
+    const run = hynet("run", BANANAS);
+    expect(run.stderr.trim()).toBe(`hynet: error[EXPERIMENT_UNKNOWN_KIND] ${run.file}:6: \`loop.node\`: unknown node kind "bananas" (hint: known: ${KNOWN.node.join(", ")})`);
+    expect(run.status).toBe(1);
+    const r = plan(BANANAS);
+    expect(r.stdout).toMatch(/^ *1 {2}rate1000-nodenamespace\n *2 {2}rate1000-nodebananas\n/);
+    expect(r.stderr.trim()).toBe(`warning: plan: ${r.file}:6: \`loop.node\`: unknown node kind "bananas" (known: ${KNOWN.node.join(", ")}); \`hynet run\` stops at it`);
+    expect(r.status).toBe(0);
   });
 
   it("globals.switch", () => {
