@@ -40,8 +40,8 @@ export function quietWhenClosed(stream: NodeJS.WriteStream): void {
   }) as typeof stream.write;
 }
 
-/** How long an interrupted command may go without emitting anything before hynet quits anyway. */
-export const STOP_GRACE_MS = 5000;
+/** How long an interrupted command may go without emitting anything before hynet quits anyway (a VM guest's power-off is given 3.5 s in silence). */
+export const STOP_GRACE_MS = 10_000;
 
 export interface Interrupts {
   signal: AbortSignal;

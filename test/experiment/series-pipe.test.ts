@@ -1,7 +1,8 @@
 /**
  * `hynet run … -v | head -3`: the reader of the output goes away while the
  * series runs. The series must run to its end unharmed; only its output
- * stops (issue 17, item 2). Real namespaces, traffic and captures, as root.
+ * stops (issue 17, item 2). The paper's chain as namespaces, real traffic and
+ * captures, as root.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawn } from "node:child_process";
@@ -14,24 +15,7 @@ import { createSys } from "../../src/sys/index.js";
 const PREFIX = `rp${Math.random().toString(36).slice(2, 6).replace(/[^a-z0-9]/g, "x")}`;
 const BIN = path.resolve("bin/hynet.js");
 
-const TOPOLOGY = `name: chain2
-hosts:
-  lg: { role: loadgen, sysctls: { net.ipv4.conf.*.rp_filter: 0 } }
-  h1:
-    sysctls: { net.ipv4.ip_forward: 1, net.ipv4.conf.*.rp_filter: 0 }
-    routes: [{ dst: 10.0.2.20/32, via: 10.0.3.200 }]
-  h2:
-    sysctls: { net.ipv4.ip_forward: 1, net.ipv4.conf.*.rp_filter: 0 }
-    neighbors: [{ ip: 10.0.2.20, mac: "56:54:00:00:00:01" }]
-links:
-  - { a: { node: h1, addrs: 10.0.3.100/24 }, b: { node: h2, addrs: 10.0.3.200/32 } }
-  - a: { node: lg, ifname: tx, addrs: 10.0.0.10/24 }
-    b: { node: h1, ifname: h1-lg, addrs: 10.0.0.101/24, mac: "3e:e5:a8:40:0d:00" }
-  - a: { node: h2, ifname: h2-lg, addrs: 10.0.2.101/24 }
-    b: { node: lg, ifname: rx, mac: "56:54:00:00:00:01" }
-`;
-
-const EXPERIMENT = `topology: t.yaml
+const EXPERIMENT = `topology: ${path.resolve("examples/paper/topology.yaml")}
 globals: { measurement_time: 1, warm_up_time: 0.3, flows: 2 }
 loop:
   rate: [10000, 20000]
@@ -56,7 +40,6 @@ afterAll(() => {
 describe("a series whose output reader goes away", () => {
   it("runs every run to completion, records them all and exits 0", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "hynet-pipe-"));
-    writeFileSync(path.join(dir, "t.yaml"), TOPOLOGY);
     writeFileSync(path.join(dir, "exp.yaml"), EXPERIMENT);
     const out = path.join(dir, "results");
     // The reader is gone before the first byte: every write to stdout meets EPIPE (as `| head -3` after its third line).
