@@ -2,7 +2,7 @@
 import { DEFAULT_KINDS } from "../net/kinds.js";
 // The kind registry is the source of truth for the names --help lists; it loads the kinds' code too.
 import { nodeKinds, linkKinds, switchKinds, knownKinds } from "../net/registry.js";
-import { PrivilegeError } from "../errors.js";
+import { PrivilegeError, UsageError } from "../errors.js";
 import type { CommandSpec } from "./spec.js";
 
 /** Names to show on one line: all of a few, the first and last of many (`hynet show` lists them all). */
@@ -31,6 +31,10 @@ export const upCommand: CommandSpec = {
   ],
   examples: ["hynet up examples/paper/topology.yaml", "hynet up examples/paper/topology.yaml --host-kind vm --link-kind veth", "hynet up chain.yaml --dry-run"],
   async run(args, opts, ctx) {
+    const flags = { "host-kind": [String(opts.hostKind), nodeKinds], "link-kind": [String(opts.linkKind), linkKinds], "switch-kind": [String(opts.switchKind), switchKinds] } as const;
+    for (const [flag, [name, table]] of Object.entries(flags)) {
+      if (!(name in table)) throw new UsageError(`--${flag}: unknown kind "${name}"`, { hint: `known: ${Object.keys(table).join(", ")}` });
+    }
     const { loadTopology } = await import("../topo/index.js");
     const { Net } = await import("../net/index.js");
     const topo = await loadTopology(args[0], knownKinds());

@@ -60,6 +60,13 @@ describe("unknown kinds name file:line, the field and the known kinds", () => {
   });
 });
 
+it("hynet up names the flag of an unknown kind", () => {
+  const r = spawnSync(process.execPath, ["bin/hynet.js", "up", "examples/paper/topology.yaml", "--link-kind", "bananas", "--dry-run"], { encoding: "utf8", timeout: 30_000 });
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toBe(`hynet: error[USAGE] --link-kind: unknown kind "bananas" (hint: known: ${KNOWN.link.join(", ")})\n`);
+  expect(r.status).toBe(2);
+});
+
 describe("a duplicate name is reported at the duplicate, with its key", () => {
   it("a host defined twice in block style", () => {
     const e = fails("hosts:\n  h1:\n    cpus: 2\n  h2:\n    cpus: 2\n  h1:\n    cpus: 4\n");
