@@ -3,7 +3,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { AbortedError, fileError, InputError } from "../errors.js";
 import { logger } from "../events.js";
-import { checkCreatableDir, ensureDir, type Sys } from "../sys/index.js";
+import { checkCreatableDir, ensureDir, removeEmptyDirs, type Sys } from "../sys/index.js";
 import { evalKernels, type EvalKernels } from "../sys/kernels.js";
 import { analyse, sortRows } from "./analysis.js";
 import { loadCalibration, type Calibration } from "./calibration.js";
@@ -83,6 +83,7 @@ export async function evaluatePair(pre: string, post: string, outDir: string, p:
   const shift = calibration && p.subtractFloor ? Math.round(calibration.floor_p50_ns) : 0;
   const names = outputNames(pre, p);
   const out = new OutputSet(outDir);
+  let made: string[] = [];
   let parquet: ParquetWriter | undefined;
   try {
     const kernels: EvalKernels | undefined = evalKernels();
@@ -98,7 +99,7 @@ export async function evaluatePair(pre: string, post: string, outDir: string, p:
     const postInfo = await read(post, "post", e, sys, signal);
     e.finishPost();
     if (signal?.aborted) throw new AbortedError();
-    await ensureDir(outDir);
+    made = await ensureDir(outDir);
 
     // The sorted rows first, so that DuckDB encodes the Parquet file while this thread computes
     // the statistics and formats the CSV (on 2 cores they overlap in wall time).
@@ -135,6 +136,7 @@ export async function evaluatePair(pre: string, post: string, outDir: string, p:
     return summary;
   } catch (err) {
     await out.abortAll();
+    await removeEmptyDirs(made);
     throw err;
   } finally {
     parquet?.stop();

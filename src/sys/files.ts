@@ -139,8 +139,9 @@ async function existingAncestor(dir: string): Promise<{ base: string; missing: s
  * loops forever where a parent exists but refuses new entries (/proc, /sys),
  * and reports a read-only file system as ENOENT; one step at a time, the
  * kernel's own answer for the first missing folder is the one reported.
+ * Returns the folders it created, top first.
  */
-export async function ensureDir(dir: string): Promise<void> {
+export async function ensureDir(dir: string): Promise<string[]> {
   const { missing } = await existingAncestor(dir);
   for (const d of missing) {
     try {
@@ -150,6 +151,18 @@ export async function ensureDir(dir: string): Promise<void> {
       if (code === "EEXIST" && (await isDir(d))) continue;
       if (code === "ENOENT") throw refusesNewEntries(path.dirname(d), dir, "folders", e);
       throw fileError(e, dir, "create folder");
+    }
+  }
+  return missing;
+}
+
+/** Undo ensureDir() after a failure: remove the folders it made, deepest first, as long as they are empty. */
+export async function removeEmptyDirs(made: string[]): Promise<void> {
+  for (const d of [...made].reverse()) {
+    try {
+      await fsp.rmdir(d);
+    } catch {
+      return; // not empty (or gone): keep it and its parents
     }
   }
 }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { writeRun } from "../report/fixture.js";
 import { handleInterrupts, STOP_GRACE_MS } from "../../src/cli/exit.js";
+import { ensureDir, removeEmptyDirs } from "../../src/sys/files.js";
 import type { HynetEvent } from "../../src/events.js";
 
 const BIN = path.resolve("bin/hynet.js");
@@ -184,5 +185,18 @@ describe("what one command writes, the next reads", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(existsSync(path.join(dir, "latencies-pre.pcap.summary.json"))).toBe(true);
+  });
+});
+
+describe("output folders made for a command that then fails", () => {
+  it("ensureDir reports what it made; removeEmptyDirs takes back the empty ones only", async () => {
+    const base = scratch();
+    const made = await ensureDir(path.join(base, "a", "b", "c"));
+    expect(made).toEqual(["a", "a/b", "a/b/c"].map((d) => path.join(base, d)));
+    expect(await ensureDir(path.join(base, "a", "b"))).toEqual([]);
+    writeFileSync(path.join(base, "a", "keep"), "x");
+    await removeEmptyDirs(made);
+    expect(existsSync(path.join(base, "a", "b"))).toBe(false);
+    expect(readdirSync(path.join(base, "a"))).toEqual(["keep"]);
   });
 });
