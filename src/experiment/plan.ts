@@ -70,11 +70,20 @@ function num(v: Scalar | undefined, fallback: number): number {
   return v === undefined ? fallback : Number(v);
 }
 
+/** The line of the loop value that names a topology (blocks are searched in order). */
+function topologyLine(exp: Experiment, name: string): number | undefined {
+  for (let b = 0; b < exp.loops.length; b++) {
+    const i = exp.loops[b].topology?.map(String).indexOf(name) ?? -1;
+    if (i >= 0) return exp.lineOf?.(["loop", b, "topology", i]);
+  }
+  return undefined;
+}
+
 export function resolveParams(exp: Experiment, vars: Record<string, Scalar>): RunParams {
   const g = exp.globals;
   const rate = vars.rate ?? g.rate;
   if (rate === undefined) {
-    throw new InputError("EXPERIMENT_NO_RATE", "no packet rate: set `rate` under `loop:` or `globals:`", { file: exp.file, hint: "e.g. loop: { rate: [50000, 100000] }" });
+    throw new InputError("EXPERIMENT_NO_RATE", "no packet rate: set `rate` under `loop:` or `globals:`", { file: exp.file, line: exp.lineOf?.(["loop"]), hint: "e.g. loop: { rate: [50000, 100000] }" });
   }
   let topology = exp.topology;
   if (vars.topology !== undefined) {
@@ -82,6 +91,7 @@ export function resolveParams(exp: Experiment, vars: Record<string, Scalar>): Ru
     if (!t) {
       throw new InputError("EXPERIMENT_UNKNOWN_TOPOLOGY", `loop variable \`topology\`: no topology named "${String(vars.topology)}" under \`topologies:\``, {
         file: exp.file,
+        line: topologyLine(exp, String(vars.topology)),
         hint: Object.keys(exp.topologies).length ? `named topologies: ${Object.keys(exp.topologies).join(", ")}` : "add `topologies: { NAME: FILE }`",
       });
     }

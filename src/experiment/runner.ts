@@ -376,7 +376,7 @@ export function checkExperiment(exp: Experiment, runs: PlannedRun[], deps: Runne
   if (!deps.timestampers[exp.timestamper]) throw bad(["timestamper"], "timestamper", exp.timestamper, Object.keys(deps.timestampers));
   for (const k of ["tx", "pre", "post"] as const) {
     if (!exp.traffic[k]) {
-      throw new InputError("EXPERIMENT_INVALID", `field \`traffic.${k}\` is required (host:interface of the topology)`, { file: exp.file, hint: "see docs/experiment.md" });
+      throw new InputError("EXPERIMENT_INVALID", `field \`traffic.${k}\` is required (host:interface of the topology)`, { file: exp.file, line: exp.lineOf?.(["traffic"]), hint: "see docs/experiment.md" });
     }
   }
 }
@@ -405,12 +405,14 @@ export function checkEndpoints(exp: Experiment, topologyFile: string, intfs: Rec
     if (!have) {
       throw new InputError("EXPERIMENT_BAD_ENDPOINT", `\`traffic.${k}\`: the topology ${path.basename(topologyFile)} has no host "${host}"`, {
         file: exp.file,
+        line: exp.lineOf?.(["traffic", k]),
         hint: `hosts: ${Object.keys(intfs).join(", ")}`,
       });
     }
     if (!have.includes(intf)) {
       throw new InputError("EXPERIMENT_BAD_ENDPOINT", `\`traffic.${k}\`: host ${host} of ${path.basename(topologyFile)} has no interface "${intf}"`, {
         file: exp.file,
+        line: exp.lineOf?.(["traffic", k]),
         hint: `${host}'s interfaces: ${have.join(", ") || "none"}`,
       });
     }

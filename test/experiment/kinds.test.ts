@@ -66,4 +66,14 @@ describe("plan checks every kind before printing the plan", () => {
     );
     expect(r.status).toBe(1);
   });
+
+  it("a traffic endpoint the topology lacks, at its line", () => {
+    const r = plan(`topology: t.yaml\nloop:\n  rate: [1000]\ntraffic:\n  tx: lg:tx\n  pre: lg:tx\n  post: lg:rx9\n`);
+    expect(r.stderr.trim()).toBe(`hynet: error[EXPERIMENT_BAD_ENDPOINT] ${r.file}:7: \`traffic.post\`: host lg of t.yaml has no interface "rx9" (hint: lg's interfaces: tx, rx)`);
+  });
+
+  it("a loop topology name that is not under topologies:, at its line", () => {
+    const r = plan(`topology: t.yaml\ntopologies: { good: t.yaml }\nloop:\n  rate: [1000]\n  topology:\n    - good\n    - gone\n${TRAFFIC}`);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^hynet: error\\[EXPERIMENT_UNKNOWN_TOPOLOGY\\] ${r.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:7: `));
+  });
 });
