@@ -1,7 +1,8 @@
 /** The evaluator's public API: captures in, the paper's latency numbers out (docs/evaluate.md). */
 export { evaluatePair } from "./pair.js";
 export { evaluateMany } from "./many.js";
-export { postPathFor, outputNames, checkParams, DEFAULT_PARAMS, TABLE_FORMATS, type EvalParams, type TableFormat, type OutputNames } from "./params.js";
+export { postPathFor, checkParams, DEFAULT_PARAMS, TABLE_FORMATS, type EvalParams, type TableFormat } from "./params.js";
+export { outputNames, outputPatterns, type OutputNames, type OutputKind } from "./files.js";
 export type { EvalSummary, FlowSummary, LatencySummary, SequenceCounters, CaptureSummary } from "./summary.js";
 export { DEFAULT_FLOW_KEY, FLOW_FIELDS, type FlowField } from "./flows.js";
 export { PERCENTILE_LEVELS } from "./percentiles.js";

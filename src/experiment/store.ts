@@ -14,6 +14,7 @@ import { FileError, InputError, SystemError, fileError } from "../errors.js";
 import { logger } from "../events.js";
 import type { Sys } from "../sys/context.js";
 import { exists, readText } from "../sys/files.js";
+import { outputNames } from "../evaluate/files.js";
 import type { Scalar } from "./file.js";
 import { readRunRecord, type RunRecord } from "./record.js";
 
@@ -142,15 +143,14 @@ async function readSummary(file: string): Promise<Summary> {
 /** The eval/ file names of a run, as spec/evaluation.md names them (B = basename of the pre capture). */
 export function evalFiles(runDir: string, rec: RunRecord): { percentiles: string; hist: string; ratePre: string; ratePost: string } | undefined {
   if (!rec.captures) return undefined;
-  const B = path.basename(rec.captures.pre);
-  const t = rec.evaluation.trim_ms;
-  const b = rec.evaluation.bucket_size;
+  const e = rec.evaluation;
+  const n = outputNames(rec.captures.pre, { bucketSize: e.bucket_size, trimMs: e.trim_ms, numWorst: e.num_worst });
   const dir = path.join(runDir, "eval");
   return {
-    percentiles: path.join(dir, `${B}.trim_ms${t}.percentiles.csv`),
-    hist: path.join(dir, `${B}.bucket_size${b}.trim_ms${t}.hist.csv`),
-    ratePre: path.join(dir, `${B}.trim_ms${t}.packetratepre.csv`),
-    ratePost: path.join(dir, `${B}.trim_ms${t}.packetratepost.csv`),
+    percentiles: path.join(dir, n.percentiles),
+    hist: path.join(dir, n.hist),
+    ratePre: path.join(dir, n.packetratepre),
+    ratePost: path.join(dir, n.packetratepost),
   };
 }
 
