@@ -1,4 +1,5 @@
 /** The summary of one pair: `B.summary.json`, the result event's data, the per-flow CSV, the terminal line. */
+import { formatLatency as us, formatShare } from "../units/format.js";
 import type { CaptureInfo } from "./readers/index.js";
 import type { Analysis, LatencyStats } from "./analysis.js";
 import type { PairEngine } from "./engine.js";
@@ -209,14 +210,11 @@ export function flowsCsv(s: EvalSummary): string {
   return out;
 }
 
-function us(v: number | null): string {
-  return v === null ? "-" : `${(v / 1000).toFixed(1)}µs`;
-}
 
 /** The one terminal line of a pair. */
 export function summaryLine(s: EvalSummary): string {
   const base = s.pre.split("/").pop();
-  const lossPct = s.pre_records > 0 ? ` (${((100 * s.lost) / s.pre_records).toFixed(3)}%)` : "";
+  const lossPct = s.pre_records > 0 ? ` (${formatShare(s.lost / s.pre_records)})` : "";
   const l = s.latency_ns;
   return (
     `${base}: ${s.pre_records} pre, ${s.post_records} post, ${s.matched} matched, lost ${s.lost}${lossPct}, dup ${s.duplicated}, reordered ${s.reordered}, misses ${s.misses}; ` +
