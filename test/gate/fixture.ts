@@ -1,6 +1,6 @@
 /**
  * Results folders for gate tests: a real results.duckdb with the schema the
- * results store creates (src/results/db.ts, docs/results.md), filled with
+ * results store creates (src/store/db.ts, docs/results.md), filled with
  * hand-chosen numbers.
  */
 import { mkdtempSync, mkdirSync } from "node:fs";
