@@ -11,18 +11,12 @@ import { bigArray } from "../sys/memory.js";
 import type { PairEngine } from "./engine.js";
 import { percentileRank } from "./percentile.js";
 import { radixSort } from "./sort.js";
-import type { LatencySummary } from "./summary.js";
+import type { LatencyStats } from "./latency.js";
 
 /** 2^33 − 1: latencies are below 5 s < 2^33 ns, so (2^33 − 1 − latency) fits 33 bits of the sort key. */
 export const LAT_MAX = 8589934591;
 const TWO32 = 4294967296;
 
-/** The latency fields of the summary, plus the variation measures computed in the same pass. */
-export interface LatencyStats extends LatencySummary {
-  pdvMean: number | null;
-  pdvMax: number | null;
-  rfc3550: number | null;
-}
 
 export interface SideStats {
   /** All records of the side. */

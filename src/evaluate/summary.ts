@@ -1,24 +1,14 @@
 /** The summary of one pair: `B.summary.json`, the result event's data, the per-flow CSV, the terminal line. */
 import { formatLatency as us, formatShare } from "../units/format.js";
 import type { CaptureInfo } from "./readers/index.js";
-import type { Analysis, LatencyStats } from "./analysis.js";
+import type { Analysis } from "./analysis.js";
+import type { LatencyStats, LatencySummary } from "./latency.js";
 import type { PairEngine } from "./engine.js";
 import { SKIP_REASONS } from "./records.js";
 import type { Calibration } from "./calibration.js";
 import type { EvalParams } from "./params.js";
-import { num } from "./outputs.js";
+import { num } from "./csv.js";
 
-export interface LatencySummary {
-  count: number;
-  min: number | null;
-  mean: number | null;
-  stddev: number | null;
-  p50: number | null;
-  p99: number | null;
-  p999: number | null;
-  p9999: number | null;
-  max: number | null;
-}
 
 export interface SequenceCounters {
   dropped: number;
