@@ -7,7 +7,7 @@
 import { formatLatency } from "../units/format.js";
 import type { SummaryJson } from "./run-data.js";
 import type { Formats } from "./render/index.js";
-import type { FigureMeta, RunMeta } from "./run-report.js";
+import type { FigureMeta, RunMeta } from "./meta.js";
 import { columnOf, columns, configOf, configs, type Column, type Config } from "./series.js";
 
 export function esc(s: unknown): string {
