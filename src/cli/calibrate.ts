@@ -23,8 +23,9 @@ export const calibrateCommand: CommandSpec = {
   examples: ["hynet calibrate --out calibration && hynet evaluate results/run1/latencies-pre-run1.pcap.zst --calibration calibration/summary.json"],
   async run(_args, opts, ctx) {
     const sys = ctx.sys;
-    const [{ calibrate }, { builtinTimestamper }, { builtinLoadGenerator }, { evaluatePair, DEFAULT_PARAMS }] = await Promise.all([
+    const [{ calibrate }, { startBarePair }, { builtinTimestamper }, { builtinLoadGenerator }, { evaluatePair, DEFAULT_PARAMS }] = await Promise.all([
       import("../capture/calibration.js"),
+      import("../net/bare-pair.js"),
       import("../capture/builtin.js"),
       import("../traffic/builtin.js"),
       import("../evaluate/index.js"),
@@ -43,6 +44,7 @@ export const calibrateCommand: CommandSpec = {
       {
         loadgen: builtinLoadGenerator,
         timestamper: builtinTimestamper,
+        network: startBarePair,
         evaluate: (pre, post, out) => evaluatePair(pre, post, out, { ...DEFAULT_PARAMS, formats: ["csv"] }, sys, ctx.signal),
       },
     );
