@@ -1,8 +1,8 @@
 /** `hynet calibrate`: the timestamper's own latency floor across one bare veth pair. */
 import type { CommandSpec } from "./spec.js";
 import { num } from "./options.js";
+import { formatLatency as ns } from "../units/format.js";
 
-const ns = (v: number | null) => (v === null ? "-" : `${Math.round(v)} ns`);
 
 export const calibrateCommand: CommandSpec = {
   name: "calibrate",
