@@ -24,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Skip reasons: the values of `Skip` in src/evaluate/records.ts. */
-enum { SK_NONE, SK_NON_IP, SK_ARP, SK_TCP, SK_ICMP, SK_OTHER_PROTO, SK_SHORT_UDP, SK_TRUNCATED, SK_BAD_MARKER, SK_FRAGMENT, SK_MALFORMED, SK_COUNT };
 
 #define REC 16
 /* Payload bytes a record needs: up to the end of the id, and with --strict-marker up to the end of the marker. */
@@ -45,7 +43,7 @@ typedef struct {
 static int proto_skip(int proto) {
   if (proto == 6) return SK_TCP;
   if (proto == 1 || proto == 58) return SK_ICMP;
-  return SK_OTHER_PROTO;
+  return SK_OTHER_IP_PROTO;
 }
 
 /* parseFrame of records.ts, over one frame of `end` bytes. */

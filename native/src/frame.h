@@ -1,4 +1,4 @@
-/* Generated from src/traffic/packet.ts by `npm run gen:frame`: do not edit. */
+/* Generated from src/traffic/packet.ts and src/evaluate/records.ts by `npm run gen:frame`: do not edit. */
 #ifndef HYNET_FRAME_H
 #define HYNET_FRAME_H
 
@@ -17,5 +17,8 @@
 #define HY_OFF_UDP_DST_PORT 36
 #define HY_OFF_UDP_LEN 38
 #define HY_OFF_PAYLOAD 42
+
+/* Why a frame did not become a record: the values of `Skip`, the names of SKIP_REASONS. */
+enum { SK_NONE, SK_NON_IP, SK_ARP, SK_TCP, SK_ICMP, SK_OTHER_IP_PROTO, SK_SHORT_UDP, SK_TRUNCATED, SK_BAD_MARKER, SK_FRAGMENT, SK_MALFORMED, SK_COUNT };
 
 #endif

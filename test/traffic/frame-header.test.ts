@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { frameHeader } from "../../src/traffic/frame-header.js";
+import { frameHeader } from "../../scripts/frame-header.js";
 import { FRAME_OFFSETS, PAYLOAD_ID_OFFSET, PAYLOAD_MARKER_OFFSET, TEST_MARKER, fillPacket, makeTemplate } from "../../src/traffic/packet.js";
 
 describe("the test-frame layout has one definition", () => {
-  it("native/src/frame.h is what packet.ts generates (run `npm run gen:frame` after changing the layout)", () => {
+  it("native/src/frame.h is what packet.ts and records.ts generate (run `npm run gen:frame` after changing them)", () => {
     const onDisk = readFileSync(new URL("../../native/src/frame.h", import.meta.url), "utf8");
     expect(onDisk).toBe(frameHeader());
   });
