@@ -10,7 +10,7 @@ export { timestampers } from "./capture/registry.js";
 export { calibrate, type CalibrationOptions, type CalibrationResult } from "./capture/calibration.js";
 export { readFrames, detectCompression, type FrameVisitor, type CaptureInfo, type ReadOptions } from "./evaluate/readers/index.js";
 export { evaluatePair, evaluateMany, postPathFor, outputNames, checkParams, DEFAULT_PARAMS, TABLE_FORMATS, DEFAULT_FLOW_KEY, FLOW_FIELDS, PERCENTILE_LEVELS, SKIP_REASONS, loadCalibration, type EvalParams, type EvalSummary, type FlowSummary, type LatencySummary, type SequenceCounters, type CaptureSummary, type TableFormat, type OutputNames, type FlowField, type SkipReason, type Calibration } from "./evaluate/index.js";
-export { createCaptureWriter, type CaptureWriter, type CaptureWriterOptions } from "./capture/pcap-writer.js";
+export { createCaptureWriter, type CaptureWriter, type CaptureWriterOptions } from "./pcap/writer.js";
 export { synthesize, synthFileNames, type SynthOptions, type SynthResult, type LatencyModel } from "./traffic/synth.js";
 export * from "./topo/index.js";
 export { Net, resolveNetns, clean, cleanRecords, describeNet, stateDir, listStates, nodeKinds, linkKinds, switchKinds, nodeKind, linkKind, switchKind, DEFAULT_KINDS, DEFAULT_STATE_DIR } from "./net/index.js";

@@ -300,6 +300,40 @@ static napi_value js_start_capture(napi_env env, napi_callback_info info) {
   return res;
 }
 
+/* setSysctls(netns, [key, file, value, key, file, value, …]): one setns for all of a namespace's sysctls, on this thread. */
+static napi_value js_set_sysctls(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char netns[256], key[256], file[512], value[256];
+  size_t n;
+  uint32_t len = 0;
+  if (argc < 2 || napi_get_value_string_utf8(env, argv[0], netns, sizeof netns, &n) != napi_ok || napi_get_array_length(env, argv[1], &len) != napi_ok || len % 3) {
+    napi_throw_error(env, "SYS", "packetio.setSysctls: expected (netns, [key, file, value, …])");
+    return NULL;
+  }
+  pio_err err = {PIO_OK, ""};
+  int self = pio_enter_ns(netns, &err);
+  if (self < 0) {
+    napi_throw_error(env, kind_code(err.kind), err.msg);
+    return NULL;
+  }
+  int rc = 0;
+  for (uint32_t i = 0; i < len && rc == 0; i += 3) {
+    char *bufs[3] = {key, file, value};
+    size_t sizes[3] = {sizeof key, sizeof file, sizeof value};
+    for (uint32_t k = 0; k < 3; k++) {
+      napi_value v;
+      napi_get_element(env, argv[1], i + k, &v);
+      if (napi_get_value_string_utf8(env, v, bufs[k], sizes[k], &n) != napi_ok) bufs[k][0] = 0;
+    }
+    rc = pio_write_sysctl(netns, key, file, value, &err);
+  }
+  pio_leave_ns(self);
+  if (rc < 0) napi_throw_error(env, kind_code(err.kind), err.msg);
+  return NULL;
+}
+
 static napi_value js_real_ns(napi_env env, napi_callback_info info) {
   napi_value v;
   napi_create_bigint_uint64(env, pio_real_ns(), &v);
@@ -375,6 +409,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"startCapture", NULL, js_start_capture, NULL, NULL, NULL, napi_default, NULL},
       {"cancel", NULL, js_cancel, NULL, NULL, NULL, napi_default, NULL},
       {"realNs", NULL, js_real_ns, NULL, NULL, NULL, napi_default, NULL},
+      {"setSysctls", NULL, js_set_sysctls, NULL, NULL, NULL, napi_default, NULL},
       {"adviseHugePages", NULL, js_advise_huge, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

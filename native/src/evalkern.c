@@ -16,6 +16,7 @@
  */
 #include <node_api.h>
 
+#include "frame.h"
 #include "packetio.h"
 
 #include <math.h>
@@ -23,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Skip reasons: the values of `Skip` in src/evaluate/records.ts. */
-enum { SK_NONE, SK_NON_IP, SK_ARP, SK_TCP, SK_ICMP, SK_OTHER_PROTO, SK_SHORT_UDP, SK_TRUNCATED, SK_BAD_MARKER, SK_FRAGMENT, SK_MALFORMED, SK_COUNT };
 
-#define TEST_MARKER 0x55
 #define REC 16
+/* Payload bytes a record needs: up to the end of the id, and with --strict-marker up to the end of the marker. */
+#define ID_END (HY_PAYLOAD_ID_OFFSET + HY_PAYLOAD_ID_LEN)
+#define MARKER_END (HY_PAYLOAD_MARKER_OFFSET + 1)
 /* Distinct flow keys one scan call may meet before it returns (the caller interns them and calls again). */
 #define LOCAL_FLOWS 64
 #define KEY_MAX 40
@@ -42,7 +43,7 @@ typedef struct {
 static int proto_skip(int proto) {
   if (proto == 6) return SK_TCP;
   if (proto == 1 || proto == 58) return SK_ICMP;
-  return SK_OTHER_PROTO;
+  return SK_OTHER_IP_PROTO;
 }
 
 /* parseFrame of records.ts, over one frame of `end` bytes. */
@@ -104,15 +105,16 @@ static int parse_frame(const uint8_t *b, int end, int strict, rec_t *out) {
   if (udp + 8 > end) return SK_TRUNCATED;
   int udp_len = (b[udp + 4] << 8) | b[udp + 5];
   int payload = (udp_len < udp_limit - udp ? udp_len : udp_limit - udp) - 8;
-  if (payload < 4) return SK_SHORT_UDP;
+  if (payload < ID_END) return SK_SHORT_UDP;
   int pl = udp + 8;
   if (strict) {
-    if (payload < 5) return SK_BAD_MARKER;
-    if (pl + 5 > end) return SK_TRUNCATED;
-    if (b[pl + 4] != TEST_MARKER) return SK_BAD_MARKER;
-  } else if (pl + 4 > end) {
+    if (payload < MARKER_END) return SK_BAD_MARKER;
+    if (pl + MARKER_END > end) return SK_TRUNCATED;
+    if (b[pl + HY_PAYLOAD_MARKER_OFFSET] != HY_TEST_MARKER) return SK_BAD_MARKER;
+  } else if (pl + ID_END > end) {
     return SK_TRUNCATED;
   }
+  pl += HY_PAYLOAD_ID_OFFSET;
   out->sport = (uint32_t)((b[udp] << 8) | b[udp + 1]);
   out->dport = (uint32_t)((b[udp + 2] << 8) | b[udp + 3]);
   out->id = (uint32_t)b[pl] | (uint32_t)b[pl + 1] << 8 | (uint32_t)b[pl + 2] << 16 | (uint32_t)b[pl + 3] << 24;

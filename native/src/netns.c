@@ -1,8 +1,9 @@
-/* Entering a network namespace just long enough to open and bind a packet socket. */
+/* Entering a network namespace just long enough to open and bind a packet socket, or to write its sysctls. */
 #include "packetio.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <net/if.h>
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
@@ -61,8 +62,7 @@ static int open_in_ns(const char *iface, int protocol, int *ifindex, pio_err *er
   return fd;
 }
 
-int pio_open_packet(const char *netns, const char *iface, int protocol, int *ifindex, pio_err *err) {
-  if (!netns || !*netns) return open_in_ns(iface, protocol, ifindex, err);
+int pio_enter_ns(const char *netns, pio_err *err) {
   char path[4096];
   if (netns[0] == '/') snprintf(path, sizeof path, "%s", netns);
   else snprintf(path, sizeof path, "/run/netns/%s", netns);
@@ -88,15 +88,60 @@ int pio_open_packet(const char *netns, const char *iface, int protocol, int *ifi
     else pio_seterr(err, PIO_SYS, "setns(%s): %s", path, strerror(e));
     return -1;
   }
-  int fd = open_in_ns(iface, protocol, ifindex, err);
-  if (fd < 0 && err->kind == PIO_UNKNOWN_IFACE)
-    pio_seterr(err, PIO_UNKNOWN_IFACE, "no interface named \"%s\" in network namespace \"%s\"", iface, netns);
+  close(target);
+  return self;
+}
+
+void pio_leave_ns(int self) {
   if (setns(self, CLONE_NEWNET) < 0) {
     /* Staying in the wrong namespace would silently misdirect everything this thread does later. */
     perror("hynet packetio: cannot return to the original network namespace");
     abort();
   }
-  close(target);
   close(self);
+}
+
+int pio_open_packet(const char *netns, const char *iface, int protocol, int *ifindex, pio_err *err) {
+  if (!netns || !*netns) return open_in_ns(iface, protocol, ifindex, err);
+  int self = pio_enter_ns(netns, err);
+  if (self < 0) return -1;
+  int fd = open_in_ns(iface, protocol, ifindex, err);
+  if (fd < 0 && err->kind == PIO_UNKNOWN_IFACE)
+    pio_seterr(err, PIO_UNKNOWN_IFACE, "no interface named \"%s\" in network namespace \"%s\"", iface, netns);
+  pio_leave_ns(self);
   return fd;
+}
+
+static int write_one(const char *where, const char *key, const char *file, const char *value, pio_err *err) {
+  int fd = open(file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0) {
+    pio_seterr(err, PIO_SYS, "%s: cannot set %s (%s): %s", where, key, file, strerror(errno));
+    return -1;
+  }
+  char line[512];
+  int n = snprintf(line, sizeof line, "%s\n", value);
+  ssize_t w = n < (int)sizeof line ? write(fd, line, (size_t)n) : -1;
+  int e = w < 0 ? (n < (int)sizeof line ? errno : E2BIG) : 0;
+  close(fd);
+  if (w != n) {
+    pio_seterr(err, PIO_SYS, "%s: cannot set %s = %s: %s", where, key, value, strerror(e ? e : EIO));
+    return -1;
+  }
+  return 0;
+}
+
+int pio_write_sysctl(const char *where, const char *key, const char *file, const char *value, pio_err *err) {
+  if (!strchr(file, '*')) return write_one(where, key, file, value, err);
+  /* A `*` component stands for every match (net.ipv4.conf.*.rp_filter: every interface); none is not an error. */
+  glob_t g;
+  int r = glob(file, 0, NULL, &g);
+  if (r == GLOB_NOMATCH) return 0;
+  if (r != 0) {
+    pio_seterr(err, PIO_SYS, "%s: cannot expand %s (%s)", where, key, file);
+    return -1;
+  }
+  int rc = 0;
+  for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) rc = write_one(where, key, g.gl_pathv[i], value, err);
+  globfree(&g);
+  return rc;
 }

@@ -28,6 +28,11 @@ void pio_seterr(pio_err *e, pio_err_kind kind, const char *fmt, ...) __attribute
  * a socket stays in the namespace it was created in.
  */
 int pio_open_packet(const char *netns, const char *iface, int protocol, int *ifindex, pio_err *err);
+/* Move the calling thread into `netns` (a name under /run/netns or a path); returns the descriptor pio_leave_ns takes back, or -1. */
+int pio_enter_ns(const char *netns, pio_err *err);
+void pio_leave_ns(int self);
+/* Write `value` to the sysctl file `file` (a `*` component: every match) in the calling thread's namespace; `where` and `key` name it in errors. */
+int pio_write_sysctl(const char *where, const char *key, const char *file, const char *value, pio_err *err);
 
 static inline uint64_t pio_mono_ns(void) {
   struct timespec ts;

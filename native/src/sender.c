@@ -5,6 +5,7 @@
  * clock_nanosleep while the deadline is far and spins for the last stretch,
  * because a sleeping thread wakes tens of microseconds late.
  */
+#include "frame.h"
 #include "packetio.h"
 
 #include <errno.h>
@@ -35,26 +36,27 @@ static uint16_t ip_checksum(const uint8_t *h) {
   return (uint16_t)~sum;
 }
 
-/* Same layout as src/traffic/packet.ts fillPacket(): keep the two in step. */
+/* fillPacket() of src/traffic/packet.ts in C; the offsets come from frame.h, generated from packet.ts. */
 static void patch(uint8_t *f, const pio_send_job *j, uint32_t id, uint64_t n) {
-  f[18] = (uint8_t)(id >> 8);
-  f[19] = (uint8_t)id;
+  f[HY_OFF_IP_ID] = (uint8_t)(id >> 8);
+  f[HY_OFF_IP_ID + 1] = (uint8_t)id;
   uint32_t src = j->src_ip_base + (uint32_t)(n % j->flows);
-  f[26] = (uint8_t)(src >> 24);
-  f[27] = (uint8_t)(src >> 16);
-  f[28] = (uint8_t)(src >> 8);
-  f[29] = (uint8_t)src;
-  f[24] = f[25] = 0;
+  f[HY_OFF_IP_SRC] = (uint8_t)(src >> 24);
+  f[HY_OFF_IP_SRC + 1] = (uint8_t)(src >> 16);
+  f[HY_OFF_IP_SRC + 2] = (uint8_t)(src >> 8);
+  f[HY_OFF_IP_SRC + 3] = (uint8_t)src;
+  f[HY_OFF_IP_CHECKSUM] = f[HY_OFF_IP_CHECKSUM + 1] = 0;
   uint16_t c = ip_checksum(f + 14);
-  f[24] = (uint8_t)(c >> 8);
-  f[25] = (uint8_t)c;
-  uint32_t sp = (uint32_t)(((uint64_t)id + 65535) / 65536) & 0xffff;
-  f[34] = (uint8_t)(sp >> 8);
-  f[35] = (uint8_t)sp;
-  f[42] = (uint8_t)id;
-  f[43] = (uint8_t)(id >> 8);
-  f[44] = (uint8_t)(id >> 16);
-  f[45] = (uint8_t)(id >> 24);
+  f[HY_OFF_IP_CHECKSUM] = (uint8_t)(c >> 8);
+  f[HY_OFF_IP_CHECKSUM + 1] = (uint8_t)c;
+  uint32_t sp = (uint32_t)(((uint64_t)id + HY_SRC_PORT_SPAN - 1) / HY_SRC_PORT_SPAN) & 0xffff;
+  f[HY_OFF_UDP_SRC_PORT] = (uint8_t)(sp >> 8);
+  f[HY_OFF_UDP_SRC_PORT + 1] = (uint8_t)sp;
+  uint8_t *p = f + HY_OFF_PAYLOAD + HY_PAYLOAD_ID_OFFSET;
+  p[0] = (uint8_t)id;
+  p[1] = (uint8_t)(id >> 8);
+  p[2] = (uint8_t)(id >> 16);
+  p[3] = (uint8_t)(id >> 24);
 }
 
 /* Returns the time the deadline was met (or 0 when cancelled). */

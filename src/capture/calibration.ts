@@ -1,16 +1,16 @@
 /**
  * The timestamper's own floor: pre and post taps on the two ends of one
- * bare veth pair (two namespaces created here and removed afterwards),
+ * bare veth pair (two namespaces, made and removed by the caller's network
+ * part: net/bare-pair.ts),
  * nothing in between. What `hynet evaluate` then reports for that pair is
  * the latency the measurement itself adds, which `hynet evaluate
  * --calibration FILE` shows beside results (and can subtract).
  */
-import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { logger } from "../events.js";
 import { ensureDir, writeFileAtomic, type Sys } from "../sys/index.js";
 import type { LoadGenerator, LoadGenResult } from "../traffic/loadgen.js";
-import type { CaptureResult, Timestamper } from "./timestamper.js";
+import type { CaptureResult, TapEndpoint, Timestamper } from "./timestamper.js";
 
 export interface CalibrationOptions {
   outDir: string;
@@ -19,7 +19,7 @@ export interface CalibrationOptions {
   size: number;
   burst: number;
   snaplen: number;
-  /** Prefix of the namespaces and links (default: "hyc" + random), at most 10 characters. */
+  /** Network prefix of the pair's namespaces (2–8 lowercase letters or digits; random by default). */
   prefix?: string;
   signal?: AbortSignal;
 }
@@ -33,6 +33,9 @@ export interface FloorSummary {
 /** Evaluates one pre/post pair into outDir (the evaluator's evaluatePair with default parameters). */
 export type PairEvaluator = (pre: string, post: string, outDir: string) => Promise<FloorSummary>;
 
+/** Brings up the bare pair the floor is measured across (two namespaces, one veth link) and takes it down. */
+export type BarePairMaker = (sys: Sys, o: { prefix?: string; signal?: AbortSignal }) => Promise<{ pre: TapEndpoint; post: TapEndpoint; stop(): Promise<void> }>;
+
 export interface CalibrationResult {
   /** outDir/summary.json: the evaluator's summary plus a `calibration` block. */
   summary: string;
@@ -42,20 +45,17 @@ export interface CalibrationResult {
   loadgen: LoadGenResult;
 }
 
-export async function calibrate(o: CalibrationOptions, sys: Sys, parts: { loadgen: LoadGenerator; timestamper: Timestamper; evaluate: PairEvaluator }): Promise<CalibrationResult> {
+export async function calibrate(
+  o: CalibrationOptions,
+  sys: Sys,
+  parts: { loadgen: LoadGenerator; timestamper: Timestamper; evaluate: PairEvaluator; network: BarePairMaker },
+): Promise<CalibrationResult> {
   const log = logger(sys.emit, "calibrate");
-  const p = o.prefix ?? `hyc${randomBytes(3).toString("hex")}`;
-  const a = { netns: `${p}-pre`, iface: `${p}-pre` };
-  const b = { netns: `${p}-post`, iface: `${p}-post` };
   if (!sys.dryRun) await ensureDir(o.outDir);
-  const created: string[] = [];
+  const pair = await parts.network(sys, { prefix: o.prefix, signal: o.signal });
+  const a = pair.pre;
+  const b = pair.post;
   try {
-    for (const ns of [a.netns, b.netns]) {
-      await sys.run(["ip", "netns", "add", ns]);
-      created.push(ns);
-    }
-    await sys.run(["ip", "link", "add", a.iface, "netns", a.netns, "type", "veth", "peer", "name", b.iface, "netns", b.netns]);
-    for (const e of [a, b]) await sys.run(["ip", "-n", e.netns, "link", "set", e.iface, "up"]);
     const session = await parts.timestamper.start({ pre: a, post: b, outDir: o.outDir, name: "calibration", snaplen: o.snaplen }, sys);
     let lg: LoadGenResult;
     let cap: CaptureResult;
@@ -91,6 +91,6 @@ export async function calibrate(o: CalibrationOptions, sys: Sys, parts: { loadge
     await writeFileAtomic(file, JSON.stringify(summary, null, 2) + "\n");
     return { summary: file, latency_ns: s.latency_ns, matched: s.matched, capture: cap, loadgen: lg };
   } finally {
-    for (const ns of created) await sys.run(["ip", "netns", "del", ns], { check: false });
+    await pair.stop();
   }
 }

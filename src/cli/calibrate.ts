@@ -1,8 +1,8 @@
 /** `hynet calibrate`: the timestamper's own latency floor across one bare veth pair. */
 import type { CommandSpec } from "./spec.js";
 import { num } from "./options.js";
+import { formatLatency as ns } from "../units/format.js";
 
-const ns = (v: number | null) => (v === null ? "-" : `${Math.round(v)} ns`);
 
 export const calibrateCommand: CommandSpec = {
   name: "calibrate",
@@ -23,8 +23,9 @@ export const calibrateCommand: CommandSpec = {
   examples: ["hynet calibrate --out calibration && hynet evaluate results/run1/latencies-pre-run1.pcap.zst --calibration calibration/summary.json"],
   async run(_args, opts, ctx) {
     const sys = ctx.sys;
-    const [{ calibrate }, { builtinTimestamper }, { builtinLoadGenerator }, { evaluatePair, DEFAULT_PARAMS }] = await Promise.all([
+    const [{ calibrate }, { startBarePair }, { builtinTimestamper }, { builtinLoadGenerator }, { evaluatePair, DEFAULT_PARAMS }] = await Promise.all([
       import("../capture/calibration.js"),
+      import("../net/bare-pair.js"),
       import("../capture/builtin.js"),
       import("../traffic/builtin.js"),
       import("../evaluate/index.js"),
@@ -43,6 +44,7 @@ export const calibrateCommand: CommandSpec = {
       {
         loadgen: builtinLoadGenerator,
         timestamper: builtinTimestamper,
+        network: startBarePair,
         evaluate: (pre, post, out) => evaluatePair(pre, post, out, { ...DEFAULT_PARAMS, formats: ["csv"] }, sys, ctx.signal),
       },
     );

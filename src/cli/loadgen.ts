@@ -1,5 +1,6 @@
 /** `hynet loadgen [NETNS:]IFACE`: MoonGen-style paced test traffic on a local interface. */
 import { UsageError } from "../errors.js";
+import { formatLatency } from "../units/format.js";
 // The registry is the source of truth for the kind names --help lists; it loads the built-in generator too.
 import { loadgens } from "../traffic/registry.js";
 import { TEST_DST_MAC } from "../traffic/packet.js";
@@ -7,9 +8,7 @@ import type { LoadGenResult } from "../traffic/loadgen.js";
 import type { CommandSpec } from "./spec.js";
 import { num, resolveEndpoint } from "./options.js";
 
-function fmtNs(ns: number): string {
-  return ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(3)} µs` : `${Math.round(ns)} ns`;
-}
+const fmtNs = (ns: number) => formatLatency(ns, 3);
 
 export function loadgenLine(r: LoadGenResult): string {
   const g = r.gap_ns;

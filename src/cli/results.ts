@@ -1,19 +1,9 @@
 /** `hynet results DIR [--sql "…"]`: the runs of a results folder, or any query on its database. */
 import { UsageError } from "../errors.js";
+import { formatLatency as ns, formatShare as pct } from "../units/format.js";
 import type { RunRow } from "../experiment/store.js";
 import type { CommandSpec } from "./spec.js";
 
-function ns(v: number | null): string {
-  if (v === null || v === undefined) return "–";
-  if (v >= 1e9) return `${(v / 1e9).toFixed(2)} s`;
-  if (v >= 1e6) return `${(v / 1e6).toFixed(2)} ms`;
-  if (v >= 1e3) return `${(v / 1e3).toFixed(1)} µs`;
-  return `${v} ns`;
-}
-
-function pct(v: number | null): string {
-  return v === null || v === undefined ? "–" : `${(100 * v).toFixed(3)}%`;
-}
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return "";

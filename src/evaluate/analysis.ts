@@ -11,18 +11,12 @@ import { bigArray } from "../sys/memory.js";
 import type { PairEngine } from "./engine.js";
 import { percentileRank } from "./percentile.js";
 import { radixSort } from "./sort.js";
-import type { LatencySummary } from "./summary.js";
+import type { LatencyStats } from "./latency.js";
 
 /** 2^33 − 1: latencies are below 5 s < 2^33 ns, so (2^33 − 1 − latency) fits 33 bits of the sort key. */
 export const LAT_MAX = 8589934591;
 const TWO32 = 4294967296;
 
-/** The latency fields of the summary, plus the variation measures computed in the same pass. */
-export interface LatencyStats extends LatencySummary {
-  pdvMean: number | null;
-  pdvMax: number | null;
-  rfc3550: number | null;
-}
 
 export interface SideStats {
   /** All records of the side. */
@@ -206,15 +200,73 @@ export function sortRows(e: PairEngine, kernels?: EvalKernels): SortedRows {
   return sortMatches(e, preRank(e), kernels);
 }
 
+/**
+ * The metrics of a pair, in named steps: the trim threshold, one pass over
+ * the matches in arrival order (counts, mean and variance, PDV, jitter), one
+ * pass over the sorted rows (trimmed latencies, worst-of, per-flow
+ * percentiles), then the histogram and the statistics built from both passes.
+ */
 export function analyse(e: PairEngine, rows: SortedRows, p: AnalysisParams): Analysis {
-  const M = e.matchN;
   const postTs = e.postTs.view();
-  let postMin = Infinity;
-  for (let i = 0; i < postTs.length; i++) if (postTs[i] < postMin) postMin = postTs[i];
+  const postMin = minOf(postTs);
   const thr = postMin + p.trimNs;
-  const shift = p.shift;
+  const arrival = arrivalPass(e, thr, p.shift);
+  const count = arrival.all.count;
+  const M = e.matchN;
+  const a: Analysis = {
+    trimNs: p.trimNs,
+    shift: p.shift,
+    rows,
+    // Without trim and shift the trimmed latencies are the sorted rows' own: share them rather
+    // than touch 8 fresh bytes per match (first-touch page faults cost more than the copy).
+    trimmedDesc: count === M && p.shift === 0 ? rows.lat : new Float64Array(count),
+    trimmedCount: count,
+    worst: new Uint32Array(Math.min(p.numWorst, count)),
+    overall: emptyStats(),
+    flows: [],
+    hist: { bucket: [], count: [] },
+    pre: sideStats(e.preTs.subarray(0, e.preN), p.trimNs, p.bucketSize),
+    post: sideStats(postTs, p.trimNs, p.bucketSize),
+    postMin,
+  };
+  const ordered = orderedPass(rows, M, thr, p.shift, arrival.flows.count, a);
+  a.hist = histogram(a.trimmedDesc, count, p.bucketSize);
+  if (count > 0) a.overall = overallStats(a.trimmedDesc, arrival.all);
+  for (let f = 0; f < arrival.flows.count.length; f++) a.flows.push(flowStats(arrival.flows, ordered, f));
+  return a;
+}
 
-  // Arrival-order pass over trimmed matches: counts, mean/stddev (Welford), PDV, RFC 3550 jitter.
+function minOf(v: Float64Array): number {
+  let min = Infinity;
+  for (let i = 0; i < v.length; i++) if (v[i] < min) min = v[i];
+  return min;
+}
+
+/** Running statistics of the trimmed matches in arrival order: Welford mean/variance, PDV, RFC 3550 jitter. */
+interface Running {
+  count: number;
+  mean: number;
+  m2: number;
+  pdvSum: number;
+  pdvN: number;
+  pdvMax: number;
+  jitter: number;
+}
+
+/** The same statistics per flow, one slot per flow index. */
+interface FlowRunning {
+  count: Float64Array;
+  mean: Float64Array;
+  m2: Float64Array;
+  pdvSum: Float64Array;
+  pdvN: Float64Array;
+  pdvMax: Float64Array;
+  jitter: Float64Array;
+}
+
+/** Arrival-order pass over the trimmed matches. */
+function arrivalPass(e: PairEngine, thr: number, shift: number): { all: Running; flows: FlowRunning } {
+  const M = e.matchN;
   const nFlows = e.flows.size;
   const fCount = new Float64Array(nFlows);
   const fMean = new Float64Array(nFlows);
@@ -268,38 +320,38 @@ export function analyse(e: PairEngine, rows: SortedRows, p: AnalysisParams): Ana
     }
     fPrev[f] = l;
   }
-
-
-  const a: Analysis = {
-    trimNs: p.trimNs,
-    shift,
-    rows,
-    // Without trim and shift the trimmed latencies are the sorted rows' own: share them rather
-    // than touch 8 fresh bytes per match (first-touch page faults cost more than the copy).
-    trimmedDesc: count === M && shift === 0 ? rows.lat : new Float64Array(count),
-    trimmedCount: count,
-    worst: new Uint32Array(Math.min(p.numWorst, count)),
-    overall: emptyStats(),
-    flows: [],
-    hist: { bucket: [], count: [] },
-    pre: sideStats(e.preTs.subarray(0, e.preN), p.trimNs, p.bucketSize),
-    post: sideStats(postTs, p.trimNs, p.bucketSize),
-    postMin,
+  return {
+    all: { count, mean, m2, pdvSum, pdvN, pdvMax, jitter },
+    flows: { count: fCount, mean: fMean, m2: fM2, pdvSum: fPdvSum, pdvN: fPdvN, pdvMax: fPdvMax, jitter: fJ },
   };
+}
 
-  // Per-flow percentile targets, as positions counted from the top of the descending order.
-  const QS = [0.5, 0.99, 0.999, 0.9999];
+const FLOW_QS = [0.5, 0.99, 0.999, 0.9999];
+
+/** Per flow: min, max and the FLOW_QS percentiles, picked up on the way down the sorted rows. */
+interface FlowOrder {
+  min: Float64Array;
+  max: Float64Array;
+  values: (number | null)[][];
+}
+
+/**
+ * Pass over the rows in descending latency: fills `a.trimmedDesc` (when it
+ * is a copy) and `a.worst`, and finds each flow's percentiles at the
+ * positions counted from the top that its count gives.
+ */
+function orderedPass(rows: SortedRows, M: number, thr: number, shift: number, fCount: Float64Array, a: Analysis): FlowOrder {
+  const nFlows = fCount.length;
   const fTarget: number[][] = [];
   const fVal: (number | null)[][] = [];
   for (let f = 0; f < nFlows; f++) {
     const n = fCount[f];
-    fTarget.push(QS.map((q) => (n > 0 ? n - percentileRank(q, n) + 1 : 0)));
-    fVal.push(QS.map(() => null));
+    fTarget.push(FLOW_QS.map((q) => (n > 0 ? n - percentileRank(q, n) + 1 : 0)));
+    fVal.push(FLOW_QS.map(() => null));
   }
   const fSeen = new Float64Array(nFlows);
   const fMin = new Float64Array(nFlows);
   const fMax = new Float64Array(nFlows);
-
   let t = 0;
   let w = 0;
   const rLat = rows.lat;
@@ -320,59 +372,61 @@ export function analyse(e: PairEngine, rows: SortedRows, p: AnalysisParams): Ana
     const tg = fTarget[f];
     for (let q = 0; q < 4; q++) if (tg[q] === seen) fVal[f][q] = v;
   }
+  return { min: fMin, max: fMax, values: fVal };
+}
 
-  // Histogram, ascending.
-  const b = p.bucketSize;
+/** Latency histogram, ascending buckets of width `b`, from the descending latencies. */
+function histogram(desc: Float64Array, count: number, b: number): { bucket: number[]; count: number[] } {
+  const h = { bucket: [] as number[], count: [] as number[] };
   for (let i = count - 1; i >= 0; ) {
-    const bk = Math.floor(a.trimmedDesc[i] / b) * b;
+    const bk = Math.floor(desc[i] / b) * b;
     let c = 0;
-    while (i >= 0 && Math.floor(a.trimmedDesc[i] / b) * b === bk) {
+    while (i >= 0 && Math.floor(desc[i] / b) * b === bk) {
       c++;
       i--;
     }
-    a.hist.bucket.push(bk);
-    a.hist.count.push(c);
+    h.bucket.push(bk);
+    h.count.push(c);
   }
+  return h;
+}
 
-  const at = (q: number) => a.trimmedDesc[count - percentileRank(q, count)];
-  if (count > 0) {
-    a.overall = {
-      count,
-      min: a.trimmedDesc[count - 1],
-      mean,
-      stddev: Math.sqrt(m2 / count),
-      p50: at(0.5),
-      p99: at(0.99),
-      p999: at(0.999),
-      p9999: at(0.9999),
-      max: a.trimmedDesc[0],
-      pdvMean: pdvN > 0 ? pdvSum / pdvN : null,
-      pdvMax: pdvN > 0 ? pdvMax : null,
-      rfc3550: jitter,
-    };
-  }
-  for (let f = 0; f < nFlows; f++) {
-    const n = fCount[f];
-    if (n === 0) {
-      a.flows.push(emptyStats());
-      continue;
-    }
-    a.flows.push({
-      count: n,
-      min: fMin[f],
-      mean: fMean[f],
-      stddev: Math.sqrt(fM2[f] / n),
-      p50: fVal[f][0],
-      p99: fVal[f][1],
-      p999: fVal[f][2],
-      p9999: fVal[f][3],
-      max: fMax[f],
-      pdvMean: fPdvN[f] > 0 ? fPdvSum[f] / fPdvN[f] : null,
-      pdvMax: fPdvN[f] > 0 ? fPdvMax[f] : null,
-      rfc3550: fJ[f],
-    });
-  }
-  return a;
+function overallStats(desc: Float64Array, r: Running): LatencyStats {
+  const count = r.count;
+  const at = (q: number) => desc[count - percentileRank(q, count)];
+  return {
+    count,
+    min: desc[count - 1],
+    mean: r.mean,
+    stddev: Math.sqrt(r.m2 / count),
+    p50: at(0.5),
+    p99: at(0.99),
+    p999: at(0.999),
+    p9999: at(0.9999),
+    max: desc[0],
+    pdvMean: r.pdvN > 0 ? r.pdvSum / r.pdvN : null,
+    pdvMax: r.pdvN > 0 ? r.pdvMax : null,
+    rfc3550: r.jitter,
+  };
+}
+
+function flowStats(r: FlowRunning, o: FlowOrder, f: number): LatencyStats {
+  const n = r.count[f];
+  if (n === 0) return emptyStats();
+  return {
+    count: n,
+    min: o.min[f],
+    mean: r.mean[f],
+    stddev: Math.sqrt(r.m2[f] / n),
+    p50: o.values[f][0],
+    p99: o.values[f][1],
+    p999: o.values[f][2],
+    p9999: o.values[f][3],
+    max: o.max[f],
+    pdvMean: r.pdvN[f] > 0 ? r.pdvSum[f] / r.pdvN[f] : null,
+    pdvMax: r.pdvN[f] > 0 ? r.pdvMax[f] : null,
+    rfc3550: r.jitter[f],
+  };
 }
 
 /** Latency spans up to this wide are sorted by counting (one counter per nanosecond value). */

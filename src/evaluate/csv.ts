@@ -157,3 +157,9 @@ export function absNs(baseSec: number, rel: number): string {
   const s = Math.floor(rel / 1e9);
   return (BigInt(baseSec + s) * 1_000_000_000n + BigInt(rel - s * 1e9)).toString();
 }
+
+/** Text of a number: integers plainly, others as JS writes the shortest exact decimal. */
+export function num(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "";
+  return String(v);
+}

@@ -11,7 +11,7 @@ import { atomicWriter, type AtomicWriter } from "../sys/index.js";
 import type { EvalKernels } from "../sys/kernels.js";
 import { startWorker } from "../sys/worker.js";
 import type { Analysis, SortedRows } from "./analysis.js";
-import { CsvSink, putAbs, putPad9, putU, putU32 } from "./csv.js";
+import { CsvSink, num, putAbs, putPad9, putU, putU32 } from "./csv.js";
 import type { ParquetJob } from "./parquet.js";
 import type { PairEngine } from "./engine.js";
 import { percentileRank } from "./percentile.js";
@@ -114,12 +114,6 @@ export class OutputSet {
   async abortAll(): Promise<void> {
     for (const it of this.items) await it.abort();
   }
-}
-
-/** Text of a number: integers plainly, others as JS writes the shortest exact decimal. */
-export function num(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return "";
-  return String(v);
 }
 
 export function histCsv(a: Analysis): string {

@@ -22,7 +22,8 @@ import {
   transferrateCsv,
   worstCsv,
 } from "./outputs.js";
-import { checkParams, outputNames, type EvalParams } from "./params.js";
+import { checkParams, type EvalParams } from "./params.js";
+import { outputNames } from "./files.js";
 import { readFrames, sniffCompression, type CaptureInfo, type Compression } from "./readers/index.js";
 import { buildSummary, flowsCsv, summaryLine, type EvalSummary } from "./summary.js";
 

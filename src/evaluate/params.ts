@@ -1,4 +1,4 @@
-/** Parameters of `hynet evaluate`, their defaults, and the output file names they produce. */
+/** Parameters of `hynet evaluate` and their defaults (the output names they produce are in files.ts). */
 import * as path from "node:path";
 import { UsageError } from "../errors.js";
 import { DEFAULT_FLOW_KEY, parseFlowKey } from "./flows.js";
@@ -58,27 +58,3 @@ export function postPathFor(pre: string): string {
   }
   return path.join(dir, `${base.slice(0, i)}-post${base.slice(i + 4)}`);
 }
-
-/** Output file names of one pair (B = basename of the pre file, extensions included). */
-export function outputNames(pre: string, p: EvalParams) {
-  const B = path.basename(pre);
-  const b = p.bucketSize;
-  const t = p.trimMs;
-  const w = p.numWorst;
-  return {
-    hist: `${B}.bucket_size${b}.trim_ms${t}.hist.csv`,
-    worst: `${B}.trim_ms${t}.num_worst${w}.worst.csv`,
-    percentiles: `${B}.trim_ms${t}.percentiles.csv`,
-    transferrate: `${B}.trim_ms${t}.transferrate.csv`,
-    packetratepre: `${B}.trim_ms${t}.packetratepre.csv`,
-    packetratepost: `${B}.trim_ms${t}.packetratepost.csv`,
-    latencyFlowsCsv: `${B}.latency-flows.csv`,
-    latencyFlowsParquet: `${B}.latency-flows.parquet`,
-    jitterpre: `${B}.bucket_size${b}.trim_ms${t}.jitterpre.csv`,
-    jitterpost: `${B}.bucket_size${b}.trim_ms${t}.jitterpost.csv`,
-    flows: `${B}.trim_ms${t}.flows.csv`,
-    hdr: `${B}.trim_ms${t}.hdr.csv`,
-    summary: `${B}.summary.json`,
-  };
-}
-export type OutputNames = ReturnType<typeof outputNames>;

@@ -9,7 +9,11 @@
  * the addon is built: a change to these rules goes into both
  * (test/evaluate/native.test.ts compares them).
  */
-import { TEST_MARKER } from "../traffic/packet.js";
+import { PAYLOAD_ID_LEN, PAYLOAD_ID_OFFSET, PAYLOAD_MARKER_OFFSET, TEST_MARKER } from "../traffic/packet.js";
+
+/** Payload bytes a record needs: up to the end of the id; with a strict marker, up to the end of the marker. */
+const ID_END = PAYLOAD_ID_OFFSET + PAYLOAD_ID_LEN;
+const MARKER_END = PAYLOAD_MARKER_OFFSET + 1;
 
 /** Why a frame did not become a record. 0 = it did. */
 export const enum Skip {
@@ -156,17 +160,18 @@ export function parseFrame(b: Uint8Array, off: number, caplen: number, strict: b
   const udpLen = (b[udp + 4] << 8) | b[udp + 5];
   // The UDP length says how much payload the datagram has; the IP length bounds it as well.
   const payload = Math.min(udpLen, udpLimit - udp) - 8;
-  if (payload < 4) return Skip.ShortUdp;
+  if (payload < ID_END) return Skip.ShortUdp;
   const pl = udp + 8;
   if (strict) {
-    if (payload < 5) return Skip.BadMarker;
-    if (pl + 5 > end) return Skip.Truncated;
-    if (b[pl + 4] !== TEST_MARKER) return Skip.BadMarker;
-  } else if (pl + 4 > end) {
+    if (payload < MARKER_END) return Skip.BadMarker;
+    if (pl + MARKER_END > end) return Skip.Truncated;
+    if (b[pl + PAYLOAD_MARKER_OFFSET] !== TEST_MARKER) return Skip.BadMarker;
+  } else if (pl + ID_END > end) {
     return Skip.Truncated;
   }
+  const idAt = pl + PAYLOAD_ID_OFFSET;
   out.srcport = (b[udp] << 8) | b[udp + 1];
   out.dstport = (b[udp + 2] << 8) | b[udp + 3];
-  out.id = (b[pl] | (b[pl + 1] << 8) | (b[pl + 2] << 16) | (b[pl + 3] << 24)) >>> 0;
+  out.id = (b[idAt] | (b[idAt + 1] << 8) | (b[idAt + 2] << 16) | (b[idAt + 3] << 24)) >>> 0;
   return Skip.None;
 }

@@ -1,23 +1,14 @@
 /** The summary of one pair: `B.summary.json`, the result event's data, the per-flow CSV, the terminal line. */
+import { formatLatency as us, formatShare } from "../units/format.js";
 import type { CaptureInfo } from "./readers/index.js";
-import type { Analysis, LatencyStats } from "./analysis.js";
+import type { Analysis } from "./analysis.js";
+import type { LatencyStats, LatencySummary } from "./latency.js";
 import type { PairEngine } from "./engine.js";
 import { SKIP_REASONS } from "./records.js";
 import type { Calibration } from "./calibration.js";
 import type { EvalParams } from "./params.js";
-import { num } from "./outputs.js";
+import { num } from "./csv.js";
 
-export interface LatencySummary {
-  count: number;
-  min: number | null;
-  mean: number | null;
-  stddev: number | null;
-  p50: number | null;
-  p99: number | null;
-  p999: number | null;
-  p9999: number | null;
-  max: number | null;
-}
 
 export interface SequenceCounters {
   dropped: number;
@@ -209,14 +200,11 @@ export function flowsCsv(s: EvalSummary): string {
   return out;
 }
 
-function us(v: number | null): string {
-  return v === null ? "-" : `${(v / 1000).toFixed(1)}µs`;
-}
 
 /** The one terminal line of a pair. */
 export function summaryLine(s: EvalSummary): string {
   const base = s.pre.split("/").pop();
-  const lossPct = s.pre_records > 0 ? ` (${((100 * s.lost) / s.pre_records).toFixed(3)}%)` : "";
+  const lossPct = s.pre_records > 0 ? ` (${formatShare(s.lost / s.pre_records)})` : "";
   const l = s.latency_ns;
   return (
     `${base}: ${s.pre_records} pre, ${s.post_records} post, ${s.matched} matched, lost ${s.lost}${lossPct}, dup ${s.duplicated}, reordered ${s.reordered}, misses ${s.misses}; ` +

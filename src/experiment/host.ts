@@ -5,7 +5,7 @@
  */
 import { createRequire } from "node:module";
 import type { Sys } from "../sys/context.js";
-import { machineFacts, readKernelTextIfAny } from "../sys/proc.js";
+import { KERNEL_FILES, machineFacts, readKernelTextIfAny, sysctlPath } from "../sys/proc.js";
 
 export interface HostFacts {
   hostname: string;
@@ -48,15 +48,15 @@ const SYSCTLS = ["net/ipv4/ip_forward", "net/ipv4/conf/all/arp_ignore", "net/ipv
 export async function hostFacts(): Promise<HostFacts> {
   const read = async (f: string) => (await readKernelTextIfAny(f))?.trim();
   const [osrelease, version, cmdline, cpuinfo, osr, governor] = await Promise.all([
-    read("/proc/sys/kernel/osrelease"),
-    read("/proc/version"),
-    read("/proc/cmdline"),
-    readKernelTextIfAny("/proc/cpuinfo"),
+    read(KERNEL_FILES.osrelease),
+    read(KERNEL_FILES.version),
+    read(KERNEL_FILES.cmdline),
+    readKernelTextIfAny(KERNEL_FILES.cpuinfo),
     readKernelTextIfAny("/etc/os-release"),
-    read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor"),
+    read(KERNEL_FILES.governor),
   ]);
   const sysctl: Record<string, string | null> = {};
-  for (const s of SYSCTLS) sysctl[s.replace(/\//g, ".")] = (await read(`/proc/sys/${s}`)) ?? null;
+  for (const s of SYSCTLS) sysctl[s.replace(/\//g, ".")] = (await read(sysctlPath(s))) ?? null;
   const m = machineFacts();
   return {
     hostname: m.hostname,

@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import { atomicWriter, ensureDir, type AtomicWriter } from "../sys/files.js";
-import { readKernelText } from "../sys/proc.js";
+import { KERNEL_FILES, readKernelText } from "../sys/proc.js";
 import type { Sys } from "../sys/context.js";
 
 export interface IrqCounter {
@@ -92,8 +92,8 @@ export interface IrqSamplerOptions {
 /** Start sampling now (one sample at once, then every interval) until stop(). */
 export async function startIrqSampler(o: IrqSamplerOptions, sys: Sys): Promise<IrqSampler> {
   await ensureDir(o.dir);
-  const intFile = o.interruptsFile ?? "/proc/interrupts";
-  const softFile = o.softirqsFile ?? "/proc/softirqs";
+  const intFile = o.interruptsFile ?? KERNEL_FILES.interrupts;
+  const softFile = o.softirqsFile ?? KERNEL_FILES.softirqs;
   const wi: AtomicWriter = atomicWriter(path.join(o.dir, "interrupts.csv"));
   const ws: AtomicWriter = atomicWriter(path.join(o.dir, "softirqs.csv"));
   await wi.write(INTERRUPTS_HEADER);

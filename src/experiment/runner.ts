@@ -12,6 +12,7 @@ import { AbortedError, HynetError, InputError, FileError, PrivilegeError } from 
 import { logger } from "../events.js";
 import type { Sys } from "../sys/context.js";
 import { ensureDir, exists, writeFileAtomic } from "../sys/files.js";
+import { formatLatency, formatShare, MISSING } from "../units/format.js";
 import { compressFile } from "./compress.js";
 import type { CaptureResultLike, NetLike, RunnerDeps, TopologyLike } from "./deps.js";
 import type { Experiment } from "./file.js";
@@ -320,11 +321,6 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
   return rec;
 }
 
-function fmtNs(v: unknown): string {
-  if (typeof v !== "number") return "–";
-  return v >= 1e6 ? `${(v / 1e6).toFixed(2)} ms` : `${(v / 1e3).toFixed(1)} µs`;
-}
-
 async function summaryLine(runDir: string, rec: RunRecord): Promise<string> {
   if (rec.status !== "ok" || !rec.eval_summary) return rec.error ? `${rec.error.code}: ${rec.error.message}` : "";
   try {
@@ -333,8 +329,8 @@ async function summaryLine(runDir: string, rec: RunRecord): Promise<string> {
       lost?: number;
       latency_ns?: { p50?: number; p999?: number; max?: number };
     };
-    const loss = s.pre_records ? `${((100 * (s.lost ?? 0)) / s.pre_records).toFixed(3)}%` : "–";
-    return `loss ${loss}, p50 ${fmtNs(s.latency_ns?.p50)}, p99.9 ${fmtNs(s.latency_ns?.p999)}, max ${fmtNs(s.latency_ns?.max)}`;
+    const loss = s.pre_records ? formatShare((s.lost ?? 0) / s.pre_records) : MISSING;
+    return `loss ${loss}, p50 ${formatLatency(s.latency_ns?.p50)}, p99.9 ${formatLatency(s.latency_ns?.p999)}, max ${formatLatency(s.latency_ns?.max)}`;
   } catch {
     return "";
   }

@@ -9,35 +9,17 @@
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 // DuckDB takes most of a second to load: only commands that open the store pay for it.
-import type { DuckDBInstance, DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api";
 import { FileError, InputError, SystemError, fileError } from "../errors.js";
 import { logger } from "../events.js";
 import type { Sys } from "../sys/context.js";
 import { exists, readText } from "../sys/files.js";
+import { outputNames } from "../evaluate/files.js";
+import { DB_FILE, openResultsDb, type OpenStoreOptions } from "../store/db.js";
+
+export { DB_FILE, type OpenStoreOptions };
 import type { Scalar } from "./file.js";
 import { readRunRecord, type RunRecord } from "./record.js";
-
-export const DB_FILE = "results.duckdb";
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS runs (
-  name VARCHAR PRIMARY KEY, status VARCHAR,
-  variables JSON, rate BIGINT, node VARCHAR, link VARCHAR, burst INTEGER, repeat INTEGER,
-  started_at TIMESTAMP, finished_at TIMESTAMP, error VARCHAR, run_dir VARCHAR,
-  pre_records BIGINT, post_records BIGINT, matched BIGINT, lost BIGINT, loss_ratio DOUBLE,
-  duplicated BIGINT, reordered BIGINT,
-  lat_min_ns BIGINT, lat_mean_ns DOUBLE, lat_stddev_ns DOUBLE, lat_p50_ns BIGINT, lat_p99_ns BIGINT,
-  lat_p999_ns BIGINT, lat_p9999_ns BIGINT, lat_max_ns BIGINT,
-  pdv_mean_ns DOUBLE, pdv_max_ns BIGINT, jitter_ns DOUBLE,
-  requested_pps DOUBLE, achieved_pps DOUBLE, pre_pps DOUBLE, post_pps DOUBLE,
-  flows INTEGER, size INTEGER, measurement_time DOUBLE, warm_up_time DOUBLE,
-  sent BIGINT, pre_dropped BIGINT, post_dropped BIGINT, error_code VARCHAR,
-  duration_s DOUBLE, overhead_s DOUBLE
-);
-CREATE TABLE IF NOT EXISTS percentiles (run VARCHAR, percentile DOUBLE, value_ns BIGINT);
-CREATE TABLE IF NOT EXISTS histograms (run VARCHAR, latency_bucket_ns BIGINT, count BIGINT);
-CREATE TABLE IF NOT EXISTS packet_rates (run VARCHAR, side VARCHAR, ts_ns BIGINT, count BIGINT);
-`;
 
 /** One row of `runs`, with BIGINTs as numbers and timestamps as ISO strings. */
 export interface RunRow {
@@ -98,20 +80,6 @@ export interface Store {
   close(): void;
 }
 
-export interface OpenStoreOptions {
-  readOnly?: boolean;
-  /** How long to wait for another hynet process (a `hynet results` reader, the runner) to let go of the file. */
-  waitMs?: number;
-}
-
-function plain(v: unknown): unknown {
-  if (typeof v === "bigint") return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-  if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
-}
-
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
@@ -142,20 +110,15 @@ async function readSummary(file: string): Promise<Summary> {
 /** The eval/ file names of a run, as spec/evaluation.md names them (B = basename of the pre capture). */
 export function evalFiles(runDir: string, rec: RunRecord): { percentiles: string; hist: string; ratePre: string; ratePost: string } | undefined {
   if (!rec.captures) return undefined;
-  const B = path.basename(rec.captures.pre);
-  const t = rec.evaluation.trim_ms;
-  const b = rec.evaluation.bucket_size;
+  const e = rec.evaluation;
+  const n = outputNames(rec.captures.pre, { bucketSize: e.bucket_size, trimMs: e.trim_ms, numWorst: e.num_worst });
   const dir = path.join(runDir, "eval");
   return {
-    percentiles: path.join(dir, `${B}.trim_ms${t}.percentiles.csv`),
-    hist: path.join(dir, `${B}.bucket_size${b}.trim_ms${t}.hist.csv`),
-    ratePre: path.join(dir, `${B}.trim_ms${t}.packetratepre.csv`),
-    ratePost: path.join(dir, `${B}.trim_ms${t}.packetratepost.csv`),
+    percentiles: path.join(dir, n.percentiles),
+    hist: path.join(dir, n.hist),
+    ratePre: path.join(dir, n.packetratepre),
+    ratePost: path.join(dir, n.packetratepost),
   };
-}
-
-function isLockError(e: unknown): boolean {
-  return /lock|Conflicting/i.test(String((e as Error)?.message ?? e));
 }
 
 async function ingest(c: DuckDBConnection, runDir: string): Promise<void> {
@@ -254,48 +217,16 @@ async function ingest(c: DuckDBConnection, runDir: string): Promise<void> {
 
 /** Open (and create, unless readOnly) `<resultsDir>/results.duckdb`. */
 export async function openStore(resultsDir: string, sys: Sys, opts: OpenStoreOptions = {}): Promise<Store> {
-  const file = path.join(resultsDir, DB_FILE);
-  if (opts.readOnly && !(await exists(file))) {
-    throw new FileError("RESULTS_NO_DB", `no ${DB_FILE} in this folder`, { file: resultsDir, hint: "is this a results folder of `hynet run`? `hynet results DIR --rebuild` builds the database from the run folders" });
-  }
-  const { DuckDBInstance } = await import("@duckdb/node-api");
-  const deadline = Date.now() + (opts.waitMs ?? 15_000);
-  let instance: DuckDBInstance | undefined;
-  for (;;) {
-    try {
-      instance = await DuckDBInstance.create(file, opts.readOnly ? { access_mode: "READ_ONLY" } : {});
-      break;
-    } catch (e) {
-      if (isLockError(e) && Date.now() < deadline) {
-        await sys.sleep(100);
-        continue;
-      }
-      throw new SystemError("STORE_OPEN", `cannot open the results database: ${(e as Error).message.split("\n")[0]}`, { file, cause: e });
-    }
-  }
-  const inst = instance;
-  const c = await inst.connect();
-  if (!opts.readOnly) await c.run(SCHEMA);
-  const query = async (sql: string) => {
-    try {
-      const r = await c.runAndReadAll(sql);
-      return r.getRowObjectsJS().map((row) => plain(row) as Record<string, unknown>);
-    } catch (e) {
-      throw new InputError("SQL_ERROR", (e as Error).message.split("\n")[0], { file });
-    }
-  };
+  const db = await openResultsDb(resultsDir, sys, opts);
   return {
-    file,
-    query,
+    file: db.file,
+    query: db.query,
     async runs() {
-      const rows = await query("SELECT * FROM runs ORDER BY started_at NULLS LAST, name");
+      const rows = await db.query("SELECT * FROM runs ORDER BY started_at NULLS LAST, name");
       return rows.map((r) => ({ ...r, variables: typeof r.variables === "string" ? (JSON.parse(r.variables) as Record<string, Scalar>) : r.variables }) as RunRow);
     },
-    ingestRun: (runDir) => ingest(c, runDir),
-    close() {
-      c.closeSync();
-      inst.closeSync();
-    },
+    ingestRun: (runDir) => ingest(db.connection, runDir),
+    close: db.close,
   };
 }
 

@@ -1,13 +1,13 @@
 /**
  * The gate's reader of a results folder's `results.duckdb`, through the
- * runner's store (read-only, waiting while a running series holds the file).
+ * results database (read-only, waiting while a running series holds the file).
  * It reads only the tables and columns the results contract fixes
  * (docs/results.md) and checks them first, so a database of another shape
  * gives one clear error instead of a failed query.
  */
 import * as path from "node:path";
 import { promises as fsp } from "node:fs";
-import { openStore, type Store } from "../experiment/store.js";
+import { openResultsDb, type ResultsDb } from "../store/db.js";
 import type { Sys } from "../sys/index.js";
 import { GateError } from "./errors.js";
 import { METRIC_COLUMNS } from "./metrics.js";
@@ -32,7 +32,8 @@ export interface ResultsSet {
 }
 
 const VAR_COLUMNS = ["rate", "node", "link", "burst", "repeat"];
-const REQUIRED: Record<string, string[]> = {
+/** Every table and column the gate reads: checked before reading, and by a test against the results contract. */
+export const REQUIRED: Record<string, string[]> = {
   runs: ["name", "status", "variables", "error", ...VAR_COLUMNS, ...METRIC_COLUMNS],
   percentiles: ["run", "percentile", "value_ns"],
 };
@@ -56,9 +57,9 @@ export async function readResults(dir: string, sys: Sys, role = "results"): Prom
   } catch {
     throw new GateError("GATE_NO_RESULTS", `${role} folder has no results.duckdb`, { file: dir, hint: "is the series finished? `hynet run` writes results.duckdb after the runs" });
   }
-  let store: Store;
+  let store: ResultsDb;
   try {
-    store = await openStore(dir, sys, { readOnly: true });
+    store = await openResultsDb(dir, sys, { readOnly: true });
   } catch (e) {
     const why = e instanceof Error ? e.message.replace(/^cannot open the results database: /, "") : String(e);
     throw new GateError("GATE_BAD_RESULTS", `cannot open as a DuckDB database: ${why.split("\n")[0]}`, { file: db, cause: e });

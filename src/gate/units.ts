@@ -4,6 +4,7 @@
  * (nanoseconds, ratios, packets per second).
  */
 import { UsageError } from "../errors.js";
+import { formatLatencyCompact } from "../units/format.js";
 
 /** What a number measures; decides which units are accepted. */
 export type QuantityKind = "latency" | "ratio" | "rate";
@@ -88,19 +89,8 @@ function hintFor(kind: QuantityKind): string {
   }
 }
 
-/** Latency for people: the largest unit that keeps at least one digit before the point. */
-export function formatNs(ns: number): string {
-  const a = Math.abs(ns);
-  if (a < 1e3) return `${trim(ns, 0)}ns`;
-  if (a < 1e6) return `${trim(ns / 1e3, 2)}us`;
-  if (a < 1e9) return `${trim(ns / 1e6, 3)}ms`;
-  return `${trim(ns / 1e9, 3)}s`;
-}
-
-function trim(v: number, digits: number): string {
-  const t = v.toFixed(digits);
-  return t.includes(".") ? t.replace(/\.?0+$/, "") : t;
-}
+/** Latency as a budget writes it (the verdicts quote budgets back). */
+export const formatNs = formatLatencyCompact;
 
 export function formatRatio(r: number): string {
   const pct = r * 100;

@@ -5,3 +5,4 @@ export { clean, cleanRecords, type CleanReport } from "./clean.js";
 export { stateDir, listStates, readState, ownerAlive, ownerAliveOrDetached, DEFAULT_STATE_DIR, type NetState, type NetHeader } from "./state.js";
 export { ipBatch, mapLimit, setSysctls, CONCURRENCY } from "./ip.js";
 export { describeNet, type NetDescription } from "./show.js";
+export { startBarePair, type BarePair, type PairEnd } from "./bare-pair.js";

@@ -2,10 +2,11 @@
  * Batched system changes for the kinds. On small VMs starting a process
  * costs 10–20 ms, so a network of 200 hosts must not cost one process per
  * operation: iproute2's `-batch` does any number of changes in one process,
- * `-n NS -batch` does them inside one namespace, and one Perl process sets
- * the sysctls of every namespace (see sysctlScript).
+ * `-n NS -batch` does them inside one namespace, and the sysctls of every
+ * namespace are written without any process (see setSysctls).
  */
 import type { Sys } from "../sys/index.js";
+import { setNetnsSysctls } from "../sys/packetio.js";
 import { PrivilegeError, SystemError } from "../errors.js";
 
 /** Split a batch line the way iproute2's makeargs does for our (quote-free) lines. */
@@ -62,30 +63,14 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
 /** How many namespaces to configure at once: a few per core; more only queues in the kernel. */
 export const CONCURRENCY = 4;
 
-/** setns(2) syscall numbers per Node.js architecture (Perl has no setns built in). */
-const SETNS: Record<string, number> = { x64: 308, ia32: 346, arm64: 268, arm: 375, riscv64: 268, ppc64: 350, s390x: 339, loong64: 268 };
-
-/*
- * Sysctls under /proc/sys/net belong to the network namespace of the process
- * that opens them, so setting them needs a process inside each namespace.
- * One Perl process (perl-base is part of every Debian system) enters each
- * namespace in turn with setns(2) and writes the files: one process for the
- * whole network instead of one `ip netns exec … sysctl` per host. Keys use
- * sysctl(8)'s dotted form (or slashes, for interface names with dots); a `*`
- * component is a glob (e.g. net.ipv4.conf.*.rp_filter = every interface).
+/**
+ * Set sysctls in many namespaces without a process per host. Sysctls under
+ * /proc/sys/net belong to the network namespace of whoever opens them, so
+ * the addon enters each namespace once with setns(2) and writes its files
+ * (src/sys/packetio.ts). Keys use sysctl(8)'s dotted form (or slashes, for
+ * interface names with dots); a `*` component matches every entry (e.g.
+ * net.ipv4.conf.*.rp_filter = every interface).
  */
-const SYSCTL_PL = String.raw`use strict; use warnings;
-my $nr = shift @ARGV; my $cur = "";
-while (my $l = <STDIN>) {
-  chomp $l; next if $l eq "";
-  if ($l =~ /^ns (\S+)$/) { $cur = $1; open(my $fh, "<", "/run/netns/$cur") or die "cannot open namespace $cur: $!\n"; syscall($nr, fileno($fh), 0x40000000) == 0 or die "cannot enter namespace $cur: $!\n"; close $fh; next; }
-  my ($k, $v) = $l =~ /^set (\S+) (.*)$/ or die "bad line: $l\n";
-  my $p = $k; $p =~ tr{./}{/.} unless $k =~ m{/};
-  my @files = $p =~ /\*/ ? glob("/proc/sys/$p") : ("/proc/sys/$p");
-  for my $f (@files) { open(my $o, ">", $f) or die "$cur: cannot set $k ($f): $!\n"; print $o "$v\n" or die "$cur: cannot set $k: $!\n"; close $o or die "$cur: cannot set $k = $v: $!\n"; }
-}`;
-
-/** Set sysctls in many namespaces with one process. */
 export async function setSysctls(sys: Sys, perNs: { netns: string; sysctls: Record<string, string | number> }[]): Promise<void> {
   const todo = perNs.filter((n) => Object.keys(n.sysctls).length > 0);
   if (todo.length === 0) return;
@@ -94,16 +79,5 @@ export async function setSysctls(sys: Sys, perNs: { netns: string; sysctls: Reco
       for (const [k, v] of Object.entries(n.sysctls)) sys.emit({ type: "command", argv: ["ip", "netns", "exec", n.netns, "sysctl", "-w", `${k}=${v}`], dryRun: true });
     return;
   }
-  const nr = SETNS[process.arch];
-  if (nr === undefined) throw new SystemError("UNSUPPORTED_ARCH", `setting sysctls in namespaces is not supported on ${process.arch}`);
-  const lines: string[] = [];
-  for (const n of todo) {
-    lines.push(`ns ${n.netns}`);
-    for (const [k, v] of Object.entries(n.sysctls)) lines.push(`set ${k} ${v}`);
-  }
-  const r = await sys.run(["perl", "-e", SYSCTL_PL, String(nr)], { input: lines.join("\n") + "\n", check: false });
-  if (r.code !== 0) {
-    const why = r.stderr.trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit code ${r.code}`;
-    throw new SystemError("SYSCTL_FAILED", `cannot set sysctl: ${why}`, { hint: "check the sysctl name in the topology (`sysctl -a` lists them)" });
-  }
+  for (const n of todo) setNetnsSysctls(n.netns, n.sysctls);
 }

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import { AbortedError, HynetError, UsageError } from "../errors.js";
 import { logger } from "../events.js";
 import type { Sys } from "../sys/index.js";
+import { netnsExists } from "../sys/netns.js";
 import type { HostRole, HostSpec, Topology } from "../topo/model.js";
 import {
   DEFAULT_KINDS,
@@ -373,7 +374,7 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
 
 /** A running network's host name (or a namespace name) → the namespace that holds its interfaces. */
 export async function resolveNetns(hostOrNetns: string, sys: Sys, o: { stateDir?: string; net?: string } = {}): Promise<string> {
-  if (/^[A-Za-z0-9_.-]+$/.test(hostOrNetns) && fs.existsSync(`/run/netns/${hostOrNetns}`)) return hostOrNetns;
+  if (/^[A-Za-z0-9_.-]+$/.test(hostOrNetns) && netnsExists(hostOrNetns)) return hostOrNetns;
   const net = Net.attach(sys, o);
   const h = net.get(hostOrNetns);
   if (!h.netns) throw new UsageError(`${hostOrNetns} is a ${h.kind} node: it has no namespace on this machine`);

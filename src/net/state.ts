@@ -12,10 +12,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileError } from "../errors.js";
+import { processAlive, RUN_DIR } from "../sys/netns.js";
 import type { Topology } from "../topo/model.js";
 import type { Kinds, Resource } from "./kinds.js";
 
-export const DEFAULT_STATE_DIR = "/run/hynet";
+export const DEFAULT_STATE_DIR = RUN_DIR;
 
 /** Where state files live: option, else $HYNET_STATE_DIR, else /run/hynet. */
 export function stateDir(dir?: string): string {
@@ -153,12 +154,7 @@ export function listStates(dir: string): NetState[] {
 export function ownerAlive(st: NetState): boolean {
   if (st.detached) return false;
   if (st.header.pid === process.pid) return true;
-  try {
-    process.kill(st.header.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return processAlive(st.header.pid);
 }
 
 /** A started network that is still someone's: left running by `hynet up`, or its process is alive. */

@@ -4,9 +4,10 @@
  * inline, every link relative: the folder can be opened from the file system,
  * zipped, or attached to a CI job as it is.
  */
+import { formatLatency } from "../units/format.js";
 import type { SummaryJson } from "./run-data.js";
 import type { Formats } from "./render/index.js";
-import type { FigureMeta, RunMeta } from "./run-report.js";
+import type { FigureMeta, RunMeta } from "./meta.js";
 import { columnOf, columns, configOf, configs, type Column, type Config } from "./series.js";
 
 export function esc(s: unknown): string {
@@ -60,11 +61,6 @@ ${body}
 `;
 }
 
-export function formatUs(ns: number | null | undefined): string {
-  if (ns === null || ns === undefined || !Number.isFinite(ns)) return "—";
-  const us = ns / 1000;
-  return `${us >= 100 ? us.toFixed(0) : us >= 10 ? us.toFixed(1) : us.toFixed(2)} µs`;
-}
 
 export function formatLoss(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return "—";
@@ -96,10 +92,10 @@ function summaryTable(s: SummaryJson | undefined): string {
     ["matched", String(s.matched ?? "—")],
     ["lost", `${s.lost ?? "—"}${typeof s.lost === "number" && s.pre_records ? ` (${formatLoss(s.lost / s.pre_records)})` : ""}`],
     ["duplicated / reordered", `${s.duplicated ?? "—"} / ${s.reordered ?? "—"}`],
-    ["latency min / mean / max", `${formatUs(l.min)} / ${formatUs(l.mean)} / ${formatUs(l.max)}`],
-    ["p50 / p99 / p99.9 / p99.99", `${formatUs(l.p50)} / ${formatUs(l.p99)} / ${formatUs(l.p999)} / ${formatUs(l.p9999)}`],
-    ["PDV mean / max", `${formatUs(s.pdv_ns?.mean)} / ${formatUs(s.pdv_ns?.max)}`],
-    ["RFC 3550 jitter", formatUs(s.rfc3550_jitter_ns)],
+    ["latency min / mean / max", `${formatLatency(l.min)} / ${formatLatency(l.mean)} / ${formatLatency(l.max)}`],
+    ["p50 / p99 / p99.9 / p99.99", `${formatLatency(l.p50)} / ${formatLatency(l.p99)} / ${formatLatency(l.p999)} / ${formatLatency(l.p9999)}`],
+    ["PDV mean / max", `${formatLatency(s.pdv_ns?.mean)} / ${formatLatency(s.pdv_ns?.max)}`],
+    ["RFC 3550 jitter", formatLatency(s.rfc3550_jitter_ns)],
     ["packet rate pre / post", `${s.pre_pps ?? "—"} / ${s.post_pps ?? "—"} packets/s`],
   ];
   return `<div class="scroll"><table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table></div>`;
@@ -138,7 +134,7 @@ function matrix(runs: RunMeta[], cfgs: Config[], cols: Column[]): string {
         const parts = here.map((r) => {
           const tip = `${r.name}${r.error ? `: ${r.error}` : ""}`;
           if (r.status !== "ok" && r.figures.length === 0) return `<a href="${esc(r.href)}/index.html" title="${esc(tip)}">${esc(r.status)}</a>`;
-          return `<a href="${esc(r.href)}/index.html" title="${esc(tip)}"><span class="l">loss ${esc(formatLoss(r.loss))}</span><br><span class="p">p99.99 ${esc(formatUs(r.p9999_ns))}</span></a>`;
+          return `<a href="${esc(r.href)}/index.html" title="${esc(tip)}"><span class="l">loss ${esc(formatLoss(r.loss))}</span><br><span class="p">p99.99 ${esc(formatLatency(r.p9999_ns))}</span></a>`;
         });
         const failed = here.every((r) => r.status !== "ok" && r.figures.length === 0);
         const lossy = here.some((r) => (r.loss ?? 0) > 0);
@@ -149,7 +145,7 @@ function matrix(runs: RunMeta[], cfgs: Config[], cols: Column[]): string {
     })
     .join("\n");
   return `<div class="scroll"><table>${head}${body}</table></div>
-<p class="muted">Cell colour: p99.99 latency on a log scale, green for the lowest in this series${ps.length ? ` (${esc(formatUs(lo))})` : ""}, red for the highest${ps.length ? ` (${esc(formatUs(hi))})` : ""}. Loss above zero is printed in red. Each cell links to the run's figures.</p>`;
+<p class="muted">Cell colour: p99.99 latency on a log scale, green for the lowest in this series${ps.length ? ` (${esc(formatLatency(lo))})` : ""}, red for the highest${ps.length ? ` (${esc(formatLatency(hi))})` : ""}. Loss above zero is printed in red. Each cell links to the run's figures.</p>`;
 }
 
 function figure4(runs: RunMeta[], cfgs: Config[], cols: Column[], f: Formats): string {

@@ -16,7 +16,8 @@ import { startWorker } from "../sys/worker.js";
 import { findRuns, type RunRef } from "./discover.js";
 import { indexPage } from "./html.js";
 import type { Formats } from "./render/index.js";
-import { doWork, type FigureMeta, type RunMeta, type RunReportOptions, type WorkRequest, type WorkResult } from "./run-report.js";
+import { doWork, type RunReportOptions, type WorkRequest, type WorkResult } from "./run-report.js";
+import type { FigureMeta, RunMeta } from "./meta.js";
 import { columnOf, columns, configs, overlayFigure } from "./series.js";
 import type { WorkMessage } from "./worker.js";
 
@@ -192,4 +193,4 @@ export async function writeReport(resultsDir: string, outDir: string, sys: Sys, 
 }
 
 export { findRuns, variablesFromName, type RunRef } from "./discover.js";
-export type { RunMeta, FigureMeta } from "./run-report.js";
+export type { RunMeta, FigureMeta } from "./meta.js";

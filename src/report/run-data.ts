@@ -14,6 +14,7 @@ import { InputError, fileError } from "../errors.js";
 import { exists, readText } from "../sys/files.js";
 import { readCsv, type Table } from "./csv.js";
 import type { RunRef } from "./discover.js";
+import { outputPatterns, type OutputKind } from "../evaluate/files.js";
 
 export interface EvalFiles {
   base: string;
@@ -78,8 +79,6 @@ export interface LoadOptions {
   flowFileLimit: number;
 }
 
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
 /** Smallest trim (then bucket size) first when the evaluator was run with several. */
 function pick(names: string[], re: RegExp): string | undefined {
   const hits = names.filter((n) => re.test(n));
@@ -96,27 +95,29 @@ export async function findEvalFiles(evalDir: string): Promise<EvalFiles | undefi
     throw fileError(e, evalDir, "read the eval folder");
   }
   const bases = new Set<string>();
+  const any = outputPatterns();
   for (const n of names) {
-    let m = /^(.+)\.summary\.json$/.exec(n);
-    if (m) bases.add(m[1]);
-    m = /^(.+)\.trim_ms\d+\.percentiles\.csv$/.exec(n);
+    const m = any.summary.exec(n) ?? any.percentiles.exec(n);
     if (m) bases.add(m[1]);
   }
   if (bases.size === 0) return undefined;
   const base = [...bases].sort((a, b) => Number(!a.startsWith("latencies-pre")) - Number(!b.startsWith("latencies-pre")) || a.localeCompare(b))[0];
-  const B = esc(base);
-  const at = (n: string | undefined) => (n ? path.join(evalDir, n) : undefined);
+  const re = outputPatterns(base);
+  const at = (kind: OutputKind) => {
+    const n = pick(names, re[kind]);
+    return n ? path.join(evalDir, n) : undefined;
+  };
   return {
     base,
-    summary: at(names.includes(`${base}.summary.json`) ? `${base}.summary.json` : undefined),
-    percentiles: at(pick(names, new RegExp(`^${B}\\.trim_ms\\d+\\.percentiles\\.csv$`))),
-    hist: at(pick(names, new RegExp(`^${B}\\.bucket_size\\d+\\.trim_ms\\d+\\.hist\\.csv$`))),
-    worst: at(pick(names, new RegExp(`^${B}\\.trim_ms\\d+\\.num_worst\\d+\\.worst\\.csv$`))),
-    packetratepre: at(pick(names, new RegExp(`^${B}\\.trim_ms\\d+\\.packetratepre\\.csv$`))),
-    packetratepost: at(pick(names, new RegExp(`^${B}\\.trim_ms\\d+\\.packetratepost\\.csv$`))),
-    jitterpre: at(pick(names, new RegExp(`^${B}\\.bucket_size\\d+\\.trim_ms\\d+\\.jitterpre\\.csv$`))),
-    jitterpost: at(pick(names, new RegExp(`^${B}\\.bucket_size\\d+\\.trim_ms\\d+\\.jitterpost\\.csv$`))),
-    latencyFlows: at(names.includes(`${base}.latency-flows.csv`) ? `${base}.latency-flows.csv` : undefined),
+    summary: at("summary"),
+    percentiles: at("percentiles"),
+    hist: at("hist"),
+    worst: at("worst"),
+    packetratepre: at("packetratepre"),
+    packetratepost: at("packetratepost"),
+    jitterpre: at("jitterpre"),
+    jitterpost: at("jitterpost"),
+    latencyFlows: at("latencyFlowsCsv"),
   };
 }
 

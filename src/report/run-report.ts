@@ -5,41 +5,16 @@
  */
 import * as path from "node:path";
 import { ensureDir, writeFileAtomic } from "../sys/files.js";
-import { toCsv, type Row } from "./csv.js";
+import { toCsv } from "./csv.js";
 import type { RunRef } from "./discover.js";
 import { runFigures, type Figure, type FigureOptions } from "./figures/index.js";
 import { runPage } from "./html.js";
 import type { FigureRenderer, Formats, Rendered } from "./render/index.js";
 import { loadRun, type LoadOptions, type RunData } from "./run-data.js";
+import type { FigureMeta, RunMeta } from "./meta.js";
 
 export interface RunReportOptions extends FigureOptions, LoadOptions {
   formats: Formats;
-}
-
-export interface FigureMeta {
-  file: string;
-  title: string;
-  caption: string;
-  width: number;
-  height: number;
-}
-
-export interface RunMeta {
-  name: string;
-  variables: Record<string, string | number | boolean>;
-  status: string;
-  error?: string;
-  /** Folder of the run's page and figures, relative to the report folder. */
-  href: string;
-  figures: FigureMeta[];
-  notes: string[];
-  /** Fraction of pre packets never seen post (0..1), when known. */
-  loss?: number;
-  p9999_ns?: number;
-  p99_ns?: number;
-  max_ns?: number;
-  /** The run's percentile rows, for the overlay HDR plots of the series. */
-  percentiles?: Row[];
 }
 
 export const RUNS_DIR = "runs";

@@ -8,7 +8,7 @@
 import type { Row } from "./csv.js";
 import type { Figure } from "./figures/types.js";
 import { config, hdrSpec, HDR_END, hdrEnd } from "./figures/theme.js";
-import type { RunMeta } from "./run-report.js";
+import type { RunMeta } from "./meta.js";
 
 const NODE_ORDER = ["namespace", "vm", "vm_opt"];
 const LINK_ORDER = ["veth", "hwpair"];

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HynetError, PrivilegeError, SystemError } from "../errors.js";
+import { sysctlPath } from "./proc.js";
 
 export interface SendParams {
   /** Network namespace name (/run/netns/NAME) or path; undefined = hynet's own. */
@@ -120,6 +121,7 @@ interface Addon {
   cancel(handle: unknown, cutoffNs?: bigint): void;
   realNs(): bigint;
   adviseHugePages(a: ArrayBufferView): number;
+  setSysctls(netns: string, entries: string[]): void;
 }
 
 const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../native/build/Release/packetio.node");
@@ -144,6 +146,25 @@ export function addonIfBuilt(): Pick<Addon, "adviseHugePages"> | undefined {
     return load();
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Set sysctls inside network namespace `netns` (a name under /run/netns or a
+ * path). Keys are sysctl(8)'s (dots, or slashes when an interface name has
+ * dots); a `*` component matches every entry. The addon enters the namespace
+ * once on the calling thread, because /proc/sys/net belongs to the namespace
+ * of whoever opens it.
+ */
+export function setNetnsSysctls(netns: string, sysctls: Record<string, string | number>): void {
+  const entries = Object.entries(sysctls).flatMap(([k, v]) => [k, sysctlPath(k), String(v)]);
+  try {
+    load().setSysctls(netns, entries);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === "NEED_ROOT") throw new PrivilegeError(`cannot set sysctls in ${netns}: ${err.message}`);
+    if (e instanceof HynetError) throw e;
+    throw new SystemError("SYSCTL_FAILED", `cannot set sysctl: ${err.message ?? String(e)}`, { hint: "check the sysctl name in the topology (`sysctl -a` lists them)", cause: e });
   }
 }
 

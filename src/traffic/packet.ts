@@ -11,13 +11,34 @@
  */
 export const TEST_DST_PORT = 23432;
 export const TEST_MARKER = 0x55;
+/** The payload: the id (uint32 little-endian) at its start, the marker right after it. */
+export const PAYLOAD_ID_OFFSET = 0;
+export const PAYLOAD_ID_LEN = 4;
+export const PAYLOAD_MARKER_OFFSET = 4;
+/** Ids per UDP source port: packet `id` comes from port ceil(id / SRC_PORT_SPAN). */
+export const SRC_PORT_SPAN = 65536;
+/**
+ * Byte offsets in the frame as the generators build it (untagged Ethernet,
+ * IPv4 without options). The C sender patches the same bytes; its copy of
+ * these numbers is native/src/frame.h, generated from this file.
+ */
+export const FRAME_OFFSETS = {
+  IP_ID: 18,
+  IP_CHECKSUM: 24,
+  IP_SRC: 26,
+  IP_DST: 30,
+  UDP_SRC_PORT: 34,
+  UDP_DST_PORT: 36,
+  UDP_LEN: 38,
+  PAYLOAD: 42,
+} as const;
 export const TEST_SRC_IP_BASE = "10.0.0.10";
 export const TEST_DST_IP = "10.0.2.20";
 /** Destination MAC of the paper's traffic: h1's interface toward the LoadGen. */
 export const TEST_DST_MAC = "3e:e5:a8:40:0d:00";
 export const TEST_SRC_MAC = "52:54:00:00:00:02";
 /** Ethernet (14) + IPv4 (20) + UDP (8) + id (4) + marker (1). */
-export const MIN_FRAME_SIZE = 47;
+export const MIN_FRAME_SIZE = FRAME_OFFSETS.PAYLOAD + PAYLOAD_MARKER_OFFSET + 1;
 
 export function ipv4ToInt(ip: string): number {
   const p = ip.split(".").map(Number);
@@ -36,7 +57,7 @@ export function macToBytes(mac: string): number[] {
 
 /** UDP source port for packet `id` (ceil(id / 65536)). */
 export function srcPortFor(id: number): number {
-  return Math.ceil(id / 65536) & 0xffff;
+  return Math.ceil(id / SRC_PORT_SPAN) & 0xffff;
 }
 
 export interface PacketTemplate {
@@ -83,17 +104,18 @@ export function makeTemplate(o: TemplateOptions): PacketTemplate {
   f[22] = 64; // TTL
   f[23] = 17; // UDP
   const dst = ipv4ToInt(o.dstIp ?? TEST_DST_IP);
-  f[30] = dst >>> 24;
-  f[31] = (dst >>> 16) & 255;
-  f[32] = (dst >>> 8) & 255;
-  f[33] = dst & 255;
+  const O = FRAME_OFFSETS;
+  f[O.IP_DST] = dst >>> 24;
+  f[O.IP_DST + 1] = (dst >>> 16) & 255;
+  f[O.IP_DST + 2] = (dst >>> 8) & 255;
+  f[O.IP_DST + 3] = dst & 255;
   const udpLen = ipLen - 20;
   const port = o.dstPort ?? TEST_DST_PORT;
-  f[36] = port >> 8;
-  f[37] = port & 255;
-  f[38] = udpLen >> 8;
-  f[39] = udpLen & 255;
-  f[46] = TEST_MARKER;
+  f[O.UDP_DST_PORT] = port >> 8;
+  f[O.UDP_DST_PORT + 1] = port & 255;
+  f[O.UDP_LEN] = udpLen >> 8;
+  f[O.UDP_LEN + 1] = udpLen & 255;
+  f[O.PAYLOAD + PAYLOAD_MARKER_OFFSET] = TEST_MARKER;
   return { frame: f, flows: o.flows, srcIpBase: ipv4ToInt(o.srcIp ?? TEST_SRC_IP_BASE) };
 }
 
@@ -103,24 +125,26 @@ export function makeTemplate(o: TemplateOptions): PacketTemplate {
  */
 export function fillPacket(t: PacketTemplate, id: number, n: number, out: Uint8Array, off: number): void {
   out.set(t.frame, off);
+  const O = FRAME_OFFSETS;
   const ipId = id & 0xffff;
-  out[off + 18] = ipId >> 8;
-  out[off + 19] = ipId & 255;
+  out[off + O.IP_ID] = ipId >> 8;
+  out[off + O.IP_ID + 1] = ipId & 255;
   const src = (t.srcIpBase + (n % t.flows)) >>> 0;
-  out[off + 26] = src >>> 24;
-  out[off + 27] = (src >>> 16) & 255;
-  out[off + 28] = (src >>> 8) & 255;
-  out[off + 29] = src & 255;
-  out[off + 24] = 0;
-  out[off + 25] = 0;
+  out[off + O.IP_SRC] = src >>> 24;
+  out[off + O.IP_SRC + 1] = (src >>> 16) & 255;
+  out[off + O.IP_SRC + 2] = (src >>> 8) & 255;
+  out[off + O.IP_SRC + 3] = src & 255;
+  out[off + O.IP_CHECKSUM] = 0;
+  out[off + O.IP_CHECKSUM + 1] = 0;
   const c = ipChecksum(out, off + 14);
-  out[off + 24] = c >> 8;
-  out[off + 25] = c & 255;
+  out[off + O.IP_CHECKSUM] = c >> 8;
+  out[off + O.IP_CHECKSUM + 1] = c & 255;
   const sp = srcPortFor(id);
-  out[off + 34] = sp >> 8;
-  out[off + 35] = sp & 255;
-  out[off + 42] = id & 255;
-  out[off + 43] = (id >>> 8) & 255;
-  out[off + 44] = (id >>> 16) & 255;
-  out[off + 45] = (id >>> 24) & 255;
+  out[off + O.UDP_SRC_PORT] = sp >> 8;
+  out[off + O.UDP_SRC_PORT + 1] = sp & 255;
+  const p = off + O.PAYLOAD + PAYLOAD_ID_OFFSET;
+  out[p] = id & 255;
+  out[p + 1] = (id >>> 8) & 255;
+  out[p + 2] = (id >>> 16) & 255;
+  out[p + 3] = (id >>> 24) & 255;
 }

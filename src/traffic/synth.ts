@@ -26,7 +26,7 @@ import * as path from "node:path";
 import { UsageError, AbortedError } from "../errors.js";
 import type { Sys } from "../sys/index.js";
 import { ensureDir } from "../sys/files.js";
-import { createCaptureWriter, type CaptureWriter } from "../capture/pcap-writer.js";
+import { createCaptureWriter, type CaptureWriter } from "../pcap/writer.js";
 import { fillPacket, makeTemplate, MIN_FRAME_SIZE } from "./packet.js";
 import { DEFAULT_START_NS } from "./synth-defaults.js";
 

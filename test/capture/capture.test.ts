@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builtinTimestamper } from "../../src/capture/builtin.js";
 import { calibrate } from "../../src/capture/calibration.js";
+import { startBarePair } from "../../src/net/bare-pair.js";
 import { captureFileNames } from "../../src/capture/timestamper.js";
 import { statsCsv, timestampingOf } from "../../src/capture/stats.js";
 import { builtinLoadGenerator } from "../../src/traffic/builtin.js";
@@ -87,11 +88,12 @@ describe("the built-in timestamper", () => {
 
 describe("calibration", () => {
   it("measures the floor across a bare veth pair, writes summary.json for evaluate --calibration, and removes its namespaces", async () => {
-    const prefix = uniquePrefix("f").slice(0, 10);
+    const prefix = uniquePrefix("f").slice(0, 8);
     const out = path.join(dir, "calibration");
     const r = await calibrate({ outDir: out, rate: 10000, packets: 3000, size: 84, burst: 1, snaplen: 84, prefix }, sys, {
       loadgen: builtinLoadGenerator,
       timestamper: builtinTimestamper,
+      network: startBarePair,
       evaluate: (pre, post, o) => evaluatePair(pre, post, o, { ...DEFAULT_PARAMS, formats: ["csv"] }, sys),
     });
     expect(r.matched).toBe(3000);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { afterAll } from "vitest";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { createCaptureWriter, type CaptureWriterOptions } from "../../src/capture/pcap-writer.js";
+import { createCaptureWriter, type CaptureWriterOptions } from "../../src/pcap/writer.js";
 import { createSys } from "../../src/sys/index.js";
 import type { HynetEvent } from "../../src/events.js";
 import { DEFAULT_PARAMS, type EvalParams } from "../../src/evaluate/index.js";

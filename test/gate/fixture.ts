@@ -1,27 +1,22 @@
 /**
- * Results folders for gate tests: a real results.duckdb with exactly the
- * schema of the results contract (brief contracts.md / docs/results.md),
- * filled with hand-chosen numbers.
+ * Results folders for gate tests: a real results.duckdb with the schema the
+ * results store creates (src/store/db.ts, docs/results.md), filled with
+ * hand-chosen numbers.
  */
 import { mkdtempSync, mkdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { RESULTS_DDL } from "../../src/store/db.js";
 
-export const RUNS_DDL = `CREATE TABLE runs(name VARCHAR PRIMARY KEY, status VARCHAR,
-  variables JSON, rate BIGINT, node VARCHAR, link VARCHAR, burst INTEGER, repeat INTEGER,
-  started_at TIMESTAMP, finished_at TIMESTAMP, error VARCHAR, run_dir VARCHAR,
-  pre_records BIGINT, post_records BIGINT, matched BIGINT, lost BIGINT, loss_ratio DOUBLE,
-  duplicated BIGINT, reordered BIGINT,
-  lat_min_ns BIGINT, lat_mean_ns DOUBLE, lat_stddev_ns DOUBLE, lat_p50_ns BIGINT, lat_p99_ns BIGINT,
-  lat_p999_ns BIGINT, lat_p9999_ns BIGINT, lat_max_ns BIGINT,
-  pdv_mean_ns DOUBLE, pdv_max_ns BIGINT, jitter_ns DOUBLE,
-  requested_pps DOUBLE, achieved_pps DOUBLE, pre_pps DOUBLE, post_pps DOUBLE)`;
-export const OTHER_DDL = [
-  "CREATE TABLE percentiles(run VARCHAR, percentile DOUBLE, value_ns BIGINT)",
-  "CREATE TABLE histograms(run VARCHAR, latency_bucket_ns BIGINT, count BIGINT)",
-  "CREATE TABLE packet_rates(run VARCHAR, side VARCHAR, ts_ns BIGINT, count BIGINT)",
-];
+/** The store's own schema, so the fixture cannot drift from what `hynet run` writes. */
+export const [RUNS_DDL, ...OTHER_DDL] = RESULTS_DDL;
+
+/** The columns the fixture fills, in the order of the values in makeResults. */
+const FILLED = `name, status, variables, rate, node, link, burst, repeat, started_at, finished_at, error, run_dir,
+  pre_records, post_records, matched, lost, loss_ratio, duplicated, reordered,
+  lat_min_ns, lat_mean_ns, lat_stddev_ns, lat_p50_ns, lat_p99_ns, lat_p999_ns, lat_p9999_ns, lat_max_ns,
+  pdv_mean_ns, pdv_max_ns, jitter_ns, requested_pps, achieved_pps, pre_pps, post_pps`;
 
 export interface FixtureRun {
   rate?: number;
@@ -86,7 +81,7 @@ export async function makeResults(dir: string, runs: FixtureRun[], opts: { ddl?:
         r.pdv === undefined ? 300 : r.pdv, 20000, r.jitter === undefined ? 250 : r.jitter,
         r.requested ?? rate, r.achieved === undefined ? rate : r.achieved, rate, rate,
       ];
-      await c.run(`INSERT INTO runs VALUES (${row.map(sql).join(", ")})`);
+      await c.run(`INSERT INTO runs (${FILLED}) VALUES (${row.map(sql).join(", ")})`);
       for (const [p, v] of r.percentiles ?? []) await c.run(`INSERT INTO percentiles VALUES (${sql(name)}, ${p}, ${v})`);
     }
   } finally {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { readFrames, type CaptureInfo } from "../../src/evaluate/readers/index.js";
-import { createCaptureWriter, type CaptureWriterOptions } from "../../src/capture/pcap-writer.js";
+import { createCaptureWriter, type CaptureWriterOptions } from "../../src/pcap/writer.js";
 import { HynetError } from "../../src/errors.js";
 
 export interface Frame {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as path from "node:path";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { createCaptureWriter } from "../../src/capture/pcap-writer.js";
+import { createCaptureWriter } from "../../src/pcap/writer.js";
 import { collect, tmp } from "./util.js";
 
 let dir: string;

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import type { NodePlan } from "../kinds.js";
 import { hostConfigLines } from "../nodes/namespace.js";
 import { shQuote } from "./agent.js";
+import { sysctlPath } from "../../sys/proc.js";
 
 /** A locally administered unicast MAC that is stable for (network, host, interface). */
 export function guestMac(prefix: string, host: string, ifname: string): string {
@@ -23,11 +24,7 @@ export function nicMac(prefix: string, node: NodePlan, i: number): string {
   return (intf.mac ?? guestMac(prefix, node.spec.name, intf.ifname)).toLowerCase();
 }
 
-/** sysctl key → /proc/sys path, as sysctl(8) and NET's namespace kind read it (dots, or slashes when an interface name has dots). */
-export function sysctlPath(key: string): string {
-  const p = key.includes("/") ? key : key.replace(/[./]/g, (c) => (c === "." ? "/" : "."));
-  return `/proc/sys/${p}`;
-}
+export { sysctlPath } from "../../sys/proc.js";
 
 export function guestConfigScript(node: NodePlan, macs: string[]): string {
   // iproute2's ip, not the busybox applet the shell would prefer: hynet's initramfs has it at /bin/ip, and a
