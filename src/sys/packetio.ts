@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { HynetError, PrivilegeError, SystemError } from "../errors.js";
+import { HynetError, PrivilegeError, SystemError, UsageError } from "../errors.js";
 
 export interface SendParams {
   /** Network namespace name (/run/netns/NAME) or path; undefined = hynet's own. */
@@ -153,6 +153,9 @@ function mapError(e: unknown, where: string): HynetError {
   const err = e as { code?: string; message?: string };
   const msg = `${where}: ${err.message ?? String(e)}`;
   switch (err.code) {
+    case "BAD_OPTION":
+      // The addon keeps no defaults: an option it refuses is named in the message.
+      return new UsageError(msg, { hint: "rate must be above 0, burst and flows whole numbers ≥ 1, count and durationNs whole numbers ≥ 0", cause: e });
     case "NEED_ROOT":
       return new PrivilegeError(msg);
     case "UNKNOWN_NETNS":
@@ -175,7 +178,8 @@ export function startSend(p: SendParams): SendJob {
   const where = endpointName(p.netns, p.iface);
   let raw: ReturnType<Addon["send"]>;
   try {
-    raw = load().send({ ...p, realtime: p.realtime ? 1 : 0, frame: Buffer.from(p.frame.buffer, p.frame.byteOffset, p.frame.byteLength) });
+    // Every number is given: the addon has no defaults and refuses a missing one.
+    raw = load().send({ ...p, count: p.count ?? 0, durationNs: p.durationNs ?? 0, startId: p.startId ?? 0, realtime: p.realtime ? 1 : 0, frame: Buffer.from(p.frame.buffer, p.frame.byteOffset, p.frame.byteLength) });
   } catch (e) {
     throw mapError(e, where);
   }
