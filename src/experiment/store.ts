@@ -32,8 +32,15 @@ CREATE TABLE IF NOT EXISTS runs (
   requested_pps DOUBLE, achieved_pps DOUBLE, pre_pps DOUBLE, post_pps DOUBLE,
   flows INTEGER, size INTEGER, measurement_time DOUBLE, warm_up_time DOUBLE,
   sent BIGINT, pre_dropped BIGINT, post_dropped BIGINT, error_code VARCHAR,
-  duration_s DOUBLE, overhead_s DOUBLE
+  duration_s DOUBLE, overhead_s DOUBLE,
+  gap_p1_ns BIGINT, gap_p50_ns BIGINT, gap_p99_ns BIGINT, gap_max_ns BIGINT, late_gaps BIGINT
 );
+-- Databases made before the departure-gap columns get them (NULL for their runs until a --rebuild).
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS gap_p1_ns BIGINT;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS gap_p50_ns BIGINT;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS gap_p99_ns BIGINT;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS gap_max_ns BIGINT;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS late_gaps BIGINT;
 CREATE TABLE IF NOT EXISTS percentiles (run VARCHAR, percentile DOUBLE, value_ns BIGINT);
 CREATE TABLE IF NOT EXISTS histograms (run VARCHAR, latency_bucket_ns BIGINT, count BIGINT);
 CREATE TABLE IF NOT EXISTS packet_rates (run VARCHAR, side VARCHAR, ts_ns BIGINT, count BIGINT);
@@ -85,6 +92,12 @@ export interface RunRow {
   error_code: string | null;
   duration_s: number | null;
   overhead_s: number | null;
+  /** Inter-departure gaps of the pre capture (docs/evaluate.md "Departure gaps"). */
+  gap_p1_ns: number | null;
+  gap_p50_ns: number | null;
+  gap_p99_ns: number | null;
+  gap_max_ns: number | null;
+  late_gaps: number | null;
 }
 
 export interface Store {
@@ -112,6 +125,10 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+function whole(v: number | null): number | null {
+  return v === null ? null : Math.round(v);
+}
+
 function sqlString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
@@ -128,6 +145,7 @@ interface Summary {
   rfc3550_jitter_ns?: number | null;
   pre_pps?: number | null;
   post_pps?: number | null;
+  departure_gaps?: Partial<Record<"p1_ns" | "p50_ns" | "p99_ns" | "max_ns" | "late_gaps", number | null>>;
 }
 
 async function readSummary(file: string): Promise<Summary> {
@@ -163,6 +181,7 @@ async function ingest(c: DuckDBConnection, runDir: string): Promise<void> {
   if (!rec) throw new FileError("RUN_JSON_MISSING", "no run.json in the run folder", { file: runDir });
   const s: Summary = rec.eval_summary && (await exists(path.join(runDir, rec.eval_summary))) ? await readSummary(path.join(runDir, rec.eval_summary)) : {};
   const lat = s.latency_ns ?? {};
+  const gaps = s.departure_gaps ?? {};
   const n = (v: number | null | undefined): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
   const lossRatio = n(s.lost) !== null && n(s.pre_records) ? (s.lost as number) / (s.pre_records as number) : null;
   const p = rec.params;
@@ -212,6 +231,12 @@ async function ingest(c: DuckDBConnection, runDir: string): Promise<void> {
     error_code: rec.error ? rec.error.code : null,
     duration_s: n(rec.timings?.total),
     overhead_s: n(rec.timings?.overhead),
+    // Whole ns: the percentiles are gaps between two integer timestamps; round only float noise away.
+    gap_p1_ns: whole(n(gaps.p1_ns)),
+    gap_p50_ns: whole(n(gaps.p50_ns)),
+    gap_p99_ns: whole(n(gaps.p99_ns)),
+    gap_max_ns: whole(n(gaps.max_ns)),
+    late_gaps: n(gaps.late_gaps),
   };
   const cols = Object.keys(values);
   const expr = cols.map((k) => {
