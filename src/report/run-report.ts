@@ -38,6 +38,9 @@ export interface RunMeta {
   p9999_ns?: number;
   p99_ns?: number;
   max_ns?: number;
+  /** Largest inter-departure gap in the pre capture, and the gaps over 10 mean periods. */
+  gap_max_ns?: number;
+  late_gaps?: number;
   /** The run's percentile rows, for the overlay HDR plots of the series. */
   percentiles?: Row[];
 }
@@ -107,6 +110,8 @@ export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions
     p9999_ns: p9999Of(data),
     p99_ns: data.summary?.latency_ns?.p99 ?? undefined,
     max_ns: data.summary?.latency_ns?.max ?? undefined,
+    gap_max_ns: data.summary?.departure_gaps?.max_ns ?? undefined,
+    late_gaps: data.summary?.departure_gaps?.late_gaps ?? undefined,
     percentiles: data.percentiles?.rows.map((r) => ({ percentile: r.percentile, value: r.value, onefraconeminuspercentile: r.onefraconeminuspercentile })),
   };
   await writeFileAtomic(path.join(dir, "index.html"), runPage(meta, data.summary, o.formats));
