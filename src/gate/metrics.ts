@@ -46,6 +46,9 @@ for (const d of DEFS) {
 /** Every named metric, for help texts and docs. */
 export const METRICS: readonly MetricDef[] = DEFS.map((d) => BY_NAME.get(d.name)!);
 
+/** Columns a results database made before hynet recorded departure gaps lacks: read as NULL there (the metric is then missing), not refused. */
+export const OPTIONAL_METRIC_COLUMNS: readonly string[] = ["gap_max_ns", "late_gaps"];
+
 /** Columns of `runs` the gate reads metrics from. */
 export const METRIC_COLUMNS: readonly string[] = METRICS.flatMap((m) => (m.column ? [m.column] : [])).concat(["requested_pps"]);
 

@@ -41,6 +41,9 @@ export interface FixtureRun {
   pdv?: number | null;
   requested?: number;
   achieved?: number | null;
+  /** Departure gaps (columns gap_max_ns, late_gaps, added to the table when a run gives them). */
+  gapMax?: number | null;
+  lateGaps?: number | null;
   /** Extra rows of the percentiles table: [p, value_ns]. */
   percentiles?: [number, number][];
   /** Override the run name. */
@@ -88,6 +91,12 @@ export async function makeResults(dir: string, runs: FixtureRun[], opts: { ddl?:
       ];
       await c.run(`INSERT INTO runs VALUES (${row.map(sql).join(", ")})`);
       for (const [p, v] of r.percentiles ?? []) await c.run(`INSERT INTO percentiles VALUES (${sql(name)}, ${p}, ${v})`);
+    }
+    // The departure-gap columns came later: only a fixture that uses them has them.
+    if (runs.some((r) => r.gapMax !== undefined || r.lateGaps !== undefined)) {
+      await c.run("ALTER TABLE runs ADD COLUMN gap_max_ns BIGINT");
+      await c.run("ALTER TABLE runs ADD COLUMN late_gaps BIGINT");
+      for (const r of runs) await c.run(`UPDATE runs SET gap_max_ns = ${sql(r.gapMax)}, late_gaps = ${sql(r.lateGaps)} WHERE name = ${sql(runName(r))}`);
     }
   } finally {
     c.closeSync();
