@@ -26,7 +26,7 @@ export interface SendParams {
   burst: number;
   /** Id of the first frame. */
   startId?: number;
-  /** Run the sender thread SCHED_FIFO (lowest real-time priority) so that ordinary tasks cannot preempt it. */
+  /** Run the sender thread SCHED_FIFO (lowest real-time priority) so that ordinary tasks cannot preempt it (it rests often enough never to be RT-throttled). */
   realtime?: boolean;
 }
 
