@@ -32,19 +32,32 @@
 /*
  * When deadlines come faster than a wake-up (high rates), the thread would
  * never sleep: SCHED_FIFO would then use up the kernel's real-time budget
- * (sched_rt_runtime_us, 95 % of each second) and be stopped for the rest of
- * the second, a 50 ms hole on the wire. So after RUN_MAX_NS awake it rests
- * REST_NS (10 %, twice the 5 % the kernel keeps back); the frames due
- * meanwhile leave in one batch after it. A 0.1 ms hole every millisecond
- * instead of 50 ms every second.
+ * (sched_rt_runtime_us, 95 % of each second, shared with every other
+ * real-time thread on the CPU, such as the capture taps) and be stopped for
+ * the rest of the second, a 50 ms hole on the wire. So after `run_max` awake
+ * it rests `rest` (a sixth to a fifth of the time); the frames due meanwhile
+ * leave in one batch after it. A rest shorter than 10 frame periods is no
+ * late gap (docs/evaluate.md), so where periods allow (20 us and more:
+ * 50 kpps and below) rests are short and frequent, 0.1 ms per 0.5 ms; where
+ * any rest is late, they are long and rare, 0.25 ms per 1 ms, fewer late gaps
+ * for the same share. Measured on the wire: docs/traffic.md.
  */
-#define RUN_MAX_NS 1000000ull
-#define REST_NS 100000ull
+#define SHORT_RUN_NS 500000ull
+#define SHORT_REST_NS 100000ull
+#define LONG_RUN_NS 1000000ull
+#define LONG_REST_NS 250000ull
 
 typedef struct {
   uint64_t spin_ns;     /* current spin window */
   uint64_t awake_since; /* when the thread last woke from a sleep */
+  uint64_t run_max;     /* longest stretch awake before a rest */
+  uint64_t rest;
 } pacer;
+
+static pacer new_pacer(double frame_period_ns) {
+  int short_rests = frame_period_ns * 10 >= 2 * SHORT_REST_NS;
+  return (pacer){.spin_ns = SPIN_MIN_NS, .awake_since = pio_mono_ns(), .run_max = short_rests ? SHORT_RUN_NS : LONG_RUN_NS, .rest = short_rests ? SHORT_REST_NS : LONG_REST_NS};
+}
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -107,8 +120,8 @@ static uint64_t sleep_until(pacer *p, uint64_t wake) {
 /* Returns the time the deadline was met (or 0 when cancelled). */
 static uint64_t wait_until(pacer *p, uint64_t deadline, const atomic_int *cancel) {
   uint64_t now = pio_mono_ns();
-  /* The rest ends on the deadline when that is later: the hole on the wire is then no longer than needed. */
-  if (now - p->awake_since > RUN_MAX_NS) now = sleep_until(p, deadline > now + REST_NS ? deadline : now + REST_NS);
+  /* Rest only when the wait below would not sleep that long anyway (a far deadline sleeps in slices, seeing a cancel). */
+  if (now - p->awake_since > p->run_max && deadline < now + p->spin_ns + p->rest) now = sleep_until(p, now + p->rest);
   uint64_t spin = p->spin_ns;
   if (deadline > now + spin) {
     /* Sleep in slices of at most 50 ms so that a cancel is seen promptly. */
@@ -168,7 +181,7 @@ void pio_send_run(pio_send_job *j) {
 #define DUE(n) (t0 + (uint64_t)((double)((n) / burst) * period + 0.5))
   uint64_t prev = 0;
   uint64_t n = 0; /* frames sent */
-  pacer pc = {.spin_ns = SPIN_MIN_NS, .awake_since = pio_mono_ns()};
+  pacer pc = new_pacer(1e9 / j->rate);
   while (n < limit) {
     uint64_t due = DUE(n);
     if (due >= end) break;

@@ -33,8 +33,8 @@ export interface LoadGenOptions {
   /**
    * Run the sending thread at real-time priority (SCHED_FIFO 1), as MoonGen
    * owns its cores: on a busy machine ordinary tasks then cannot delay
-   * departures. It sleeps between departures and rests 0.1 ms per busy
-   * millisecond, so the kernel's real-time throttling never stops it.
+   * departures. It sleeps between departures and rests a fifth of the
+   * time, so that the kernel's real-time throttling does not stop it.
    */
   realtime?: boolean;
   signal?: AbortSignal;
