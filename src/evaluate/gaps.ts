@@ -17,6 +17,9 @@
  */
 import { percentileRank } from "./percentile.js";
 
+/** Gaps below 2^24 ns (16.8 ms) are counted exactly (65 536 buckets of 256 ns, then the value inside one); longer ones are few and sorted. */
+const FINE = 2 ** 24;
+
 /** A gap longer than this many mean periods is late. */
 export const LATE_FACTOR = 10;
 
@@ -38,19 +41,72 @@ function isAscending(ts: Float64Array): boolean {
   return true;
 }
 
+const BUCKETS = FINE / 256;
+
+/** Gap i, whole ns: timestamps are whole ns, rounding only removes float noise. */
+function gap(t: Float64Array, i: number): number {
+  return Math.round(t[i + 1] - t[i]);
+}
+
+function longGaps(t: Float64Array): Float64Array {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < t.length; i++) if (gap(t, i) >= FINE) out.push(gap(t, i));
+  return Float64Array.from(out).sort();
+}
+
+/**
+ * The values of ranks `ks` (1-based, ascending order of the values) among the whole non-negative
+ * gaps of `t`, given `coarse`, their counts per 256 ns bucket (index BUCKETS: FINE and more): find each
+ * rank's bucket, then count the values inside those buckets in one more pass. Nothing is stored or
+ * moved: sorting millions of gaps (even by radix) took several times longer, and an array of them
+ * costs its first-touch page faults.
+ */
+function ranks(t: Float64Array, coarse: Uint32Array, ks: [number, number, number]): number[] {
+  const where = ks.map((k) => {
+    let b = 0;
+    while (k > coarse[b]) k -= coarse[b++];
+    return { b, k };
+  });
+  // One count array per rank (ranks in the same bucket count the same values twice): a Map lookup per gap was far slower.
+  const [b0, b1, b2] = where.map((w) => w.b);
+  const fine = where.map(() => new Uint32Array(256));
+  const [f0, f1, f2] = fine;
+  const m = t.length - 1;
+  for (let i = 0; i < m; i++) {
+    const x = gap(t, i);
+    if (x >= FINE) continue;
+    const b = x >>> 8;
+    if (b === b0) f0[x & 255]++;
+    if (b === b1) f1[x & 255]++;
+    if (b === b2) f2[x & 255]++;
+  }
+  let long: Float64Array | undefined;
+  return where.map(({ b, k }, i) => {
+    if (b === BUCKETS) return (long ??= longGaps(t))[k - 1];
+    const f = fine[i];
+    let v = 0;
+    while (k > f[v]) k -= f[v++];
+    return b * 256 + v;
+  });
+}
+
 /** The departure gaps of the pre records' timestamps (ns, any origin, capture order). */
 export function departureGaps(ts: Float64Array): DepartureGaps {
   const n = ts.length;
   if (n < 2) return { count: 0, period_ns: null, p1_ns: null, p50_ns: null, p99_ns: null, max_ns: null, late_gaps: 0 };
   // A capture is in time order but for rare kernel reorderings between CPUs: sort only then.
   const t = isAscending(ts) ? ts : Float64Array.from(ts).sort();
-  const g = new Float64Array(n - 1);
-  for (let i = 1; i < n; i++) g[i - 1] = t[i] - t[i - 1];
-  const period = (t[n - 1] - t[0]) / (n - 1);
-  const limit = LATE_FACTOR * period;
+  const m = n - 1;
+  const limit = LATE_FACTOR * ((t[n - 1] - t[0]) / m);
+  const coarse = new Uint32Array(BUCKETS + 1);
   let late = 0;
-  for (let i = 0; i < g.length; i++) if (g[i] > limit) late++;
-  g.sort();
-  const at = (p: number) => g[percentileRank(p, g.length) - 1];
-  return { count: g.length, period_ns: period, p1_ns: at(0.01), p50_ns: at(0.5), p99_ns: at(0.99), max_ns: g[g.length - 1], late_gaps: late };
+  let max = 0;
+  for (let i = 0; i < m; i++) {
+    const x = gap(t, i);
+    coarse[x < FINE ? x >>> 8 : BUCKETS]++;
+    if (x > limit) late++;
+    if (x > max) max = x;
+  }
+  const [p1, p50, p99] = ranks(t, coarse, [percentileRank(0.01, m), percentileRank(0.5, m), percentileRank(0.99, m)]);
+  return { count: m, period_ns: (t[n - 1] - t[0]) / m, p1_ns: p1, p50_ns: p50, p99_ns: p99, max_ns: max, late_gaps: late };
 }
