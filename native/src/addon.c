@@ -43,6 +43,36 @@ static double get_num(napi_env env, napi_value obj, const char *name, double def
   if (get_prop(env, obj, name, &v)) napi_get_value_double(env, v, &d);
   return d;
 }
+/*
+ * A required number option within [min, max] (above min when `above`, whole
+ * when `whole`). Otherwise throws a TypeError or RangeError with code
+ * BAD_OPTION naming the option and returns 0: the C side keeps no defaults
+ * of its own, so a caller that forgets one hears of it instead of getting a
+ * made-up rate.
+ */
+static int req_num(napi_env env, napi_value obj, const char *fn, const char *name, double min, double max, int above, int whole, double *out) {
+  napi_value v;
+  napi_valuetype t = napi_undefined;
+  char msg[256];
+  if (get_prop(env, obj, name, &v)) napi_typeof(env, v, &t);
+  if (t != napi_number) {
+    snprintf(msg, sizeof msg, "%s: option %s is %s; expected a number", fn, name, t == napi_undefined || t == napi_null ? "missing" : "not a number");
+    napi_throw_type_error(env, "BAD_OPTION", msg);
+    return 0;
+  }
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  /* Written so that NaN fails every comparison and is refused. */
+  int ok = (above ? d > min : d >= min) && d <= max && (!whole || d == (double)(uint64_t)d);
+  if (!ok) {
+    snprintf(msg, sizeof msg, "%s: option %s is %g; expected %s %s %.17g up to %.17g", fn, name, d, whole ? "a whole number" : "a number", above ? "above" : "from", min, max);
+    napi_throw_range_error(env, "BAD_OPTION", msg);
+    return 0;
+  }
+  *out = d;
+  return 1;
+}
+
 static void get_str(napi_env env, napi_value obj, const char *name, char *buf, size_t len) {
   napi_value v;
   buf[0] = 0;
@@ -234,6 +264,17 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value fv;
   void *fdata = NULL;
   size_t flen = 0;
+  const char *fn = "packetio.send";
+  /* Largest integer a double holds exactly: counts and durations beyond it would be rounded. */
+  const double exact = 9007199254740992.0;
+  double flows, src, count, dur, rate, burst, start_id, rt;
+  if (!req_num(env, o, fn, "flows", 1, UINT32_MAX, 0, 1, &flows) || !req_num(env, o, fn, "srcIpBase", 0, UINT32_MAX, 0, 1, &src) ||
+      !req_num(env, o, fn, "count", 0, exact, 0, 1, &count) || !req_num(env, o, fn, "durationNs", 0, exact, 0, 1, &dur) ||
+      !req_num(env, o, fn, "rate", 0, 1e9, 1, 0, &rate) || !req_num(env, o, fn, "burst", 1, UINT32_MAX, 0, 1, &burst) ||
+      !req_num(env, o, fn, "startId", 0, UINT32_MAX, 0, 1, &start_id) || !req_num(env, o, fn, "realtime", 0, 1, 0, 1, &rt)) {
+    free(jb);
+    return NULL;
+  }
   if (!get_prop(env, o, "frame", &fv) || napi_get_buffer_info(env, fv, &fdata, &flen) != napi_ok || flen < 47) {
     free(jb);
     napi_throw_error(env, "SYS", "packetio.send: frame must be a Buffer of at least 47 bytes");
@@ -251,15 +292,14 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   }
   memcpy(s->frame, fdata, flen);
   s->frame_len = (uint32_t)flen;
-  s->flows = (uint32_t)get_num(env, o, "flows", 1);
-  if (s->flows == 0) s->flows = 1;
-  s->src_ip_base = (uint32_t)get_num(env, o, "srcIpBase", 0x0a00000a);
-  s->count = (uint64_t)get_num(env, o, "count", 0);
-  s->duration_ns = (uint64_t)get_num(env, o, "durationNs", 0);
-  s->rate = get_num(env, o, "rate", 1000);
-  s->burst = (uint32_t)get_num(env, o, "burst", 1);
-  s->start_id = (uint32_t)get_num(env, o, "startId", 0);
-  s->realtime = get_num(env, o, "realtime", 0) != 0;
+  s->flows = (uint32_t)flows;
+  s->src_ip_base = (uint32_t)src;
+  s->count = (uint64_t)count;
+  s->duration_ns = (uint64_t)dur;
+  s->rate = rate;
+  s->burst = (uint32_t)burst;
+  s->start_id = (uint32_t)start_id;
+  s->realtime = rt != 0;
   int sndbuf = 4 << 20;
   pio_err err = {PIO_OK, ""};
   int ifindex;

@@ -2,8 +2,11 @@
  * The paced sender (MoonGen's pacing): bursts of `burst` frames back to
  * back, burst k due at t0 + k * burst / rate on the monotonic clock, so
  * the mean rate is exact and errors never accumulate. Waiting sleeps with
- * clock_nanosleep while the deadline is far and spins for the last stretch,
- * because a sleeping thread wakes tens of microseconds late.
+ * clock_nanosleep (TIMER_ABSTIME) to just before the deadline and spins
+ * only the last stretch, because a sleeping thread wakes late by a few to
+ * tens of microseconds. Measured on the wire against a fixed 120 us spin,
+ * a spin with sched_yield and shorter, more frequent rests: see
+ * docs/traffic.md "Sender timing".
  */
 #include "frame.h"
 #include "packetio.h"
@@ -18,8 +21,44 @@
 #include <sys/socket.h>
 #include <time.h>
 
-/* Spin for the last SPIN_NS before a deadline; sleep before that. */
-#define SPIN_NS 120000ull
+/*
+ * The spin window: how long before a deadline the thread stops sleeping.
+ * It follows clock_nanosleep's own lateness on this machine (up when a wake
+ * comes late, slowly down while they come early), so the thread spins only
+ * as long as waking needs and sleeps the rest of each period.
+ */
+#define SPIN_MIN_NS 4000ull
+#define SPIN_MAX_NS 200000ull
+#define SPIN_MARGIN_NS 3000ull
+/*
+ * When deadlines come faster than a wake-up (high rates), the thread would
+ * never sleep: SCHED_FIFO would then use up the kernel's real-time budget
+ * (sched_rt_runtime_us, 95 % of each second, shared with every other
+ * real-time thread on the CPU, such as the capture taps) and be stopped for
+ * the rest of the second, a 50 ms hole on the wire. So after `run_max` awake
+ * it rests `rest` (a sixth to a fifth of the time); the frames due meanwhile
+ * leave in one batch after it. A rest shorter than 10 frame periods is no
+ * late gap (docs/evaluate.md), so where periods allow (20 us and more:
+ * 50 kpps and below) rests are short and frequent, 0.1 ms per 0.5 ms; where
+ * any rest is late, they are long and rare, 0.25 ms per 1 ms, fewer late gaps
+ * for the same share. Measured on the wire: docs/traffic.md.
+ */
+#define SHORT_RUN_NS 500000ull
+#define SHORT_REST_NS 100000ull
+#define LONG_RUN_NS 1000000ull
+#define LONG_REST_NS 250000ull
+
+typedef struct {
+  uint64_t spin_ns;     /* current spin window */
+  uint64_t awake_since; /* when the thread last woke from a sleep */
+  uint64_t run_max;     /* longest stretch awake before a rest */
+  uint64_t rest;
+} pacer;
+
+static pacer new_pacer(double frame_period_ns) {
+  int short_rests = frame_period_ns * 10 >= 2 * SHORT_REST_NS;
+  return (pacer){.spin_ns = SPIN_MIN_NS, .awake_since = pio_mono_ns(), .run_max = short_rests ? SHORT_RUN_NS : LONG_RUN_NS, .rest = short_rests ? SHORT_REST_NS : LONG_REST_NS};
+}
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -59,17 +98,41 @@ static void patch(uint8_t *f, const pio_send_job *j, uint32_t id, uint64_t n) {
   p[3] = (uint8_t)(id >> 24);
 }
 
-/* Returns the time the deadline was met (or 0 when cancelled). */
-static uint64_t wait_until(uint64_t deadline, const atomic_int *cancel) {
+static void sleep_abs(uint64_t t) {
+  struct timespec s = {(time_t)(t / 1000000000ull), (long)(t % 1000000000ull)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &s, NULL) == EINTR) {
+  }
+}
+
+/* Sleep until `wake` and learn from how late the wake-up came. */
+static uint64_t sleep_until(pacer *p, uint64_t wake) {
+  sleep_abs(wake);
   uint64_t now = pio_mono_ns();
-  if (deadline > now + SPIN_NS) {
-    uint64_t wake = deadline - SPIN_NS;
+  uint64_t want = (now > wake ? now - wake : 0) + SPIN_MARGIN_NS;
+  /* Up a quarter of the way to a late wake, down a 64th towards an early one: one vCPU stall
+     must not make the thread spin for good (jumping to the worst lateness measured worse on the wire). */
+  if (want > SPIN_MAX_NS) want = SPIN_MAX_NS;
+  if (want > p->spin_ns) p->spin_ns += (want - p->spin_ns) / 4;
+  else p->spin_ns -= (p->spin_ns - want) / 64;
+  if (p->spin_ns < SPIN_MIN_NS) p->spin_ns = SPIN_MIN_NS;
+  p->awake_since = now;
+  return now;
+}
+
+/* Returns the time the deadline was met (or 0 when cancelled). */
+static uint64_t wait_until(pacer *p, uint64_t deadline, const atomic_int *cancel) {
+  uint64_t now = pio_mono_ns();
+  /* Rest only when the wait below would not sleep that long anyway (a far deadline sleeps in slices, seeing a cancel). */
+  if (now - p->awake_since > p->run_max && deadline < now + p->spin_ns + p->rest) now = sleep_until(p, now + p->rest);
+  uint64_t spin = p->spin_ns;
+  if (deadline > now + spin) {
     /* Sleep in slices of at most 50 ms so that a cancel is seen promptly. */
-    while ((now = pio_mono_ns()) < wake) {
+    while (now + spin < deadline) {
       if (atomic_load_explicit(cancel, memory_order_relaxed)) return 0;
-      uint64_t until = now + 50000000ull < wake ? now + 50000000ull : wake;
-      struct timespec s = {(time_t)(until / 1000000000ull), (long)(until % 1000000000ull)};
-      clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &s, NULL);
+      uint64_t wake = deadline - spin;
+      if (wake > now + 50000000ull) wake = now + 50000000ull;
+      now = sleep_until(p, wake);
+      spin = p->spin_ns;
     }
   }
   unsigned spins = 0;
@@ -95,7 +158,7 @@ void pio_send_run(pio_send_job *j) {
     struct sched_param sp = {.sched_priority = 1};
     j->realtime_ok = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0;
   }
-  const uint64_t burst = j->burst ? j->burst : 1;
+  const uint64_t burst = j->burst; /* ≥ 1: checked by the addon */
   uint8_t *frames = malloc((size_t)j->frame_len * BATCH);
   if (!frames) {
     j->err_no = ENOMEM;
@@ -120,10 +183,11 @@ void pio_send_run(pio_send_job *j) {
 #define DUE(n) (t0 + (uint64_t)((double)((n) / burst) * period + 0.5))
   uint64_t prev = 0;
   uint64_t n = 0; /* frames sent */
+  pacer pc = new_pacer(1e9 / j->rate);
   while (n < limit) {
     uint64_t due = DUE(n);
     if (due >= end) break;
-    uint64_t ta = wait_until(due, &j->cancel);
+    uint64_t ta = wait_until(&pc, due, &j->cancel);
     if (!ta) break;
     /* Every frame whose deadline has passed goes in this batch (a burst, or catching up). */
     uint32_t m = 1;

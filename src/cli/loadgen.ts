@@ -40,7 +40,7 @@ export const loadgenCommand: CommandSpec = {
     { name: "warm-up", type: "number", value: "S", default: 0, description: "send a short warm-up train (to port 23433), pause S seconds, then the measured traffic" },
     { name: "dst-mac", type: "string", value: "MAC", default: TEST_DST_MAC, description: "destination MAC of the test frames" },
     { name: "src-mac", type: "string", value: "MAC", description: "source MAC of the test frames (default 52:54:00:00:00:02)" },
-    { name: "realtime", type: "boolean", description: "send from a real-time (SCHED_FIFO) thread so that other tasks cannot delay departures; it takes one core while sending" },
+    { name: "realtime", type: "boolean", description: "send from a real-time (SCHED_FIFO) thread so that other tasks cannot delay departures; it sleeps between departures and rests a fifth of the time, so that the kernel's real-time throttling does not stop it" },
     { name: "kind", type: "string", value: "KIND", default: "builtin", description: `load generator kind (${Object.keys(loadgens).join(", ")})` },
   ],
   examples: [

@@ -22,19 +22,23 @@ export function formatTable(header: string[], rows: string[][], rightAlign: bool
   return [line(header), ...rows.map(line)];
 }
 
-export const RUNS_HEADER = ["run", "status", "loss", "p50", "p99.9", "p99.99", "max"];
+export const RUNS_HEADER = ["run", "status", "loss", "p50", "p99.9", "p99.99", "max", "max gap", "late gaps"];
+
+function count(v: number | null): string {
+  return v === null || v === undefined ? "–" : String(v);
+}
 
 export function runsTable(rows: RunRow[]): string[] {
   return formatTable(
     RUNS_HEADER,
-    rows.map((r) => [r.name, r.status, pct(r.loss_ratio), ns(r.lat_p50_ns), ns(r.lat_p999_ns), ns(r.lat_p9999_ns), ns(r.lat_max_ns)]),
-    [false, false, true, true, true, true, true],
+    rows.map((r) => [r.name, r.status, pct(r.loss_ratio), ns(r.lat_p50_ns), ns(r.lat_p999_ns), ns(r.lat_p9999_ns), ns(r.lat_max_ns), ns(r.gap_max_ns), count(r.late_gaps)]),
+    [false, false, true, true, true, true, true, true, true],
   );
 }
 
 export const resultsCommand: CommandSpec = {
   name: "results",
-  summary: "Show the runs of a results folder (loss, p50, p99.9, p99.99, max) or run SQL on its database",
+  summary: "Show the runs of a results folder (loss, p50, p99.9, p99.99, max, max departure gap, late gaps) or run SQL on its database",
   description:
     "Reads `DIR/results.duckdb` (tables runs, percentiles, histograms, packet_rates; see docs/results.md). Without --sql prints one line per run. --rebuild first reloads every run folder into the database (it is an index of the folders and can always be rebuilt from them).",
   args: [{ name: "dir", description: "results folder written by `hynet run`", required: true }],

@@ -8,6 +8,7 @@ import { SKIP_REASONS } from "./records.js";
 import type { Calibration } from "./calibration.js";
 import type { EvalParams } from "./params.js";
 import { num } from "./csv.js";
+import { departureGaps, type DepartureGaps } from "./gaps.js";
 
 
 export interface SequenceCounters {
@@ -74,6 +75,8 @@ export interface EvalSummary {
   post_pps: number | null;
   sequence: SequenceCounters;
   flows: FlowSummary[];
+  /** Inter-departure gaps of the pre capture (gaps.ts). */
+  departure_gaps: DepartureGaps;
   calibration?: Calibration & { subtracted_ns: number };
   elapsed_s: number;
 }
@@ -152,6 +155,7 @@ export function buildSummary(o: {
     post_pps: a.post.pps,
     sequence: seq,
     flows,
+    departure_gaps: departureGaps(e.preTs.subarray(0, e.preN)),
     elapsed_s: o.elapsedS,
   };
   if (o.calibration) s.calibration = { ...o.calibration, subtracted_ns: a.shift };

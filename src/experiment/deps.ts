@@ -4,6 +4,7 @@
  * (src/experiment/wiring.ts) binds them to hynet's own modules; a remote
  * runner could bind them to something else.
  */
+import type { DepartureGaps } from "../evaluate/gaps.js";
 import type { Sys } from "../sys/context.js";
 import type { LoadGenerator } from "../traffic/loadgen.js";
 import type { CaptureResult, Timestamper } from "../capture/timestamper.js";
@@ -43,5 +44,6 @@ export interface RunnerDeps {
   switchKinds(): string[];
   loadgens: Record<string, LoadGenLike>;
   timestampers: Record<string, TimestamperLike>;
-  evaluatePair(pre: string, post: string, outDir: string, p: EvalParamsLike, sys: Sys, signal?: AbortSignal): Promise<unknown>;
+  /** Resolves to the summary; the runner keeps its departure gaps in run.json. */
+  evaluatePair(pre: string, post: string, outDir: string, p: EvalParamsLike, sys: Sys, signal?: AbortSignal): Promise<{ departure_gaps?: DepartureGaps } | undefined>;
 }

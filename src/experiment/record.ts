@@ -11,6 +11,7 @@ import { writeFileAtomic, exists, readText } from "../sys/files.js";
 import type { Scalar } from "./file.js";
 import type { HostFacts, Versions } from "./host.js";
 import type { RunParams } from "./plan.js";
+import type { DepartureGaps } from "../evaluate/gaps.js";
 
 /** "running" is only ever seen on disk when hynet died mid-run (kill -9, power cut): resume treats it as incomplete. */
 export type RunStatus = "running" | "ok" | "failed" | "aborted";
@@ -37,6 +38,8 @@ export interface RunRecord {
   loadgen?: { sent: number; warmup_sent: number; duration_ns: number; achieved_pps: number; gap_ns: object; late_bursts?: number };
   /** Summary file relative to the run folder, e.g. `eval/latencies-pre-….pcap.zst.summary.json`. */
   eval_summary?: string;
+  /** Inter-departure gaps on the wire (the pre capture), from the evaluation. */
+  departure_gaps?: DepartureGaps;
   irq?: { samples: number };
 }
 

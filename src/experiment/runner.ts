@@ -291,7 +291,7 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
         const evalDir = path.join(runDir, "eval");
         await ensureDir(evalDir);
         const e = exp.evaluation;
-        await deps.evaluatePair(
+        const s = await deps.evaluatePair(
           path.join(runDir, c.pre),
           path.join(runDir, c.post),
           evalDir,
@@ -301,6 +301,7 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
         );
         const summary = path.join("eval", `${path.basename(c.pre)}.summary.json`);
         if (await exists(path.join(runDir, summary))) rec.eval_summary = summary;
+        if (s?.departure_gaps) rec.departure_gaps = s.departure_gaps;
       });
     } catch (e) {
       failure = e;

@@ -67,6 +67,12 @@ export interface RunRow {
   error_code: string | null;
   duration_s: number | null;
   overhead_s: number | null;
+  /** Inter-departure gaps of the pre capture (docs/evaluate.md "Departure gaps"). */
+  gap_p1_ns: number | null;
+  gap_p50_ns: number | null;
+  gap_p99_ns: number | null;
+  gap_max_ns: number | null;
+  late_gaps: number | null;
 }
 
 export interface Store {
@@ -78,6 +84,10 @@ export interface Store {
   /** (Re)load one run folder into all tables, replacing earlier rows of that run. */
   ingestRun(runDir: string): Promise<void>;
   close(): void;
+}
+
+function whole(v: number | null): number | null {
+  return v === null ? null : Math.round(v);
 }
 
 function sqlString(s: string): string {
@@ -96,6 +106,7 @@ interface Summary {
   rfc3550_jitter_ns?: number | null;
   pre_pps?: number | null;
   post_pps?: number | null;
+  departure_gaps?: Partial<Record<"p1_ns" | "p50_ns" | "p99_ns" | "max_ns" | "late_gaps", number | null>>;
 }
 
 async function readSummary(file: string): Promise<Summary> {
@@ -126,6 +137,7 @@ async function ingest(c: DuckDBConnection, runDir: string): Promise<void> {
   if (!rec) throw new FileError("RUN_JSON_MISSING", "no run.json in the run folder", { file: runDir });
   const s: Summary = rec.eval_summary && (await exists(path.join(runDir, rec.eval_summary))) ? await readSummary(path.join(runDir, rec.eval_summary)) : {};
   const lat = s.latency_ns ?? {};
+  const gaps = s.departure_gaps ?? {};
   const n = (v: number | null | undefined): number | null => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
   const lossRatio = n(s.lost) !== null && n(s.pre_records) ? (s.lost as number) / (s.pre_records as number) : null;
   const p = rec.params;
@@ -175,6 +187,12 @@ async function ingest(c: DuckDBConnection, runDir: string): Promise<void> {
     error_code: rec.error ? rec.error.code : null,
     duration_s: n(rec.timings?.total),
     overhead_s: n(rec.timings?.overhead),
+    // Whole ns: the percentiles are gaps between two integer timestamps; round only float noise away.
+    gap_p1_ns: whole(n(gaps.p1_ns)),
+    gap_p50_ns: whole(n(gaps.p50_ns)),
+    gap_p99_ns: whole(n(gaps.p99_ns)),
+    gap_max_ns: whole(n(gaps.max_ns)),
+    late_gaps: n(gaps.late_gaps),
   };
   const cols = Object.keys(values);
   const expr = cols.map((k) => {

@@ -31,6 +31,8 @@ const DEFS: (MetricDef & { aliases?: string[] })[] = [
   { name: "jitter", kind: "latency", worse: "higher", column: "jitter_ns", aliases: ["rfc3550"], description: "RFC 3550 interarrival jitter" },
   { name: "pdv", kind: "latency", worse: "higher", column: "pdv_mean_ns", aliases: ["pdv_mean"], description: "mean packet-delay variation" },
   { name: "pdv_max", kind: "latency", worse: "higher", column: "pdv_max_ns", description: "maximum packet-delay variation" },
+  { name: "max_gap", kind: "latency", worse: "higher", column: "gap_max_ns", aliases: ["gap_max"], description: "largest inter-departure gap in the pre capture" },
+  { name: "late_gaps", kind: "count", worse: "higher", column: "late_gaps", description: "inter-departure gaps longer than 10 mean periods" },
   { name: "rate", kind: "rate", worse: "lower", column: "achieved_pps", aliases: ["achieved_rate"], description: "achieved packet rate (a percentage means: of the requested rate)" },
 ];
 
@@ -43,6 +45,9 @@ for (const d of DEFS) {
 
 /** Every named metric, for help texts and docs. */
 export const METRICS: readonly MetricDef[] = DEFS.map((d) => BY_NAME.get(d.name)!);
+
+/** Columns a results database made before hynet recorded departure gaps lacks: read as NULL there (the metric is then missing), not refused. */
+export const OPTIONAL_METRIC_COLUMNS: readonly string[] = ["gap_max_ns", "late_gaps"];
 
 /** Columns of `runs` the gate reads metrics from. */
 export const METRIC_COLUMNS: readonly string[] = METRICS.flatMap((m) => (m.column ? [m.column] : [])).concat(["requested_pps"]);

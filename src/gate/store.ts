@@ -10,7 +10,7 @@ import { promises as fsp } from "node:fs";
 import { openResultsDb, type ResultsDb } from "../store/db.js";
 import type { Sys } from "../sys/index.js";
 import { GateError } from "./errors.js";
-import { METRIC_COLUMNS } from "./metrics.js";
+import { METRIC_COLUMNS, OPTIONAL_METRIC_COLUMNS } from "./metrics.js";
 
 /** One run as the gate sees it. */
 export interface RunRecord {
@@ -34,7 +34,7 @@ export interface ResultsSet {
 const VAR_COLUMNS = ["rate", "node", "link", "burst", "repeat"];
 /** Every table and column the gate reads: checked before reading, and by a test against the results contract. */
 export const REQUIRED: Record<string, string[]> = {
-  runs: ["name", "status", "variables", "error", ...VAR_COLUMNS, ...METRIC_COLUMNS],
+  runs: ["name", "status", "variables", "error", ...VAR_COLUMNS, ...METRIC_COLUMNS.filter((c) => !OPTIONAL_METRIC_COLUMNS.includes(c))],
   percentiles: ["run", "percentile", "value_ns"],
 };
 
@@ -82,7 +82,8 @@ export async function readResults(dir: string, sys: Sys, role = "results"): Prom
       }
     }
     // Numbers come back as doubles: BIGINT nanoseconds stay exact below 2^53 (104 days).
-    const metricSel = METRIC_COLUMNS.map((c) => `CAST(${q(c)} AS DOUBLE) AS ${q(c)}`).join(", ");
+    const haveRuns = new Set(cols.filter((c) => c.table_name === "runs").map((c) => c.column_name));
+    const metricSel = METRIC_COLUMNS.map((c) => `CAST(${haveRuns.has(c) ? q(c) : "NULL"} AS DOUBLE) AS ${q(c)}`).join(", ");
     const rows = await run(
       `SELECT name, status, error, CAST(variables AS VARCHAR) AS variables, CAST(rate AS DOUBLE) AS rate, node, link, CAST(burst AS DOUBLE) AS burst, CAST("repeat" AS DOUBLE) AS "repeat", ${metricSel} FROM runs`,
     );

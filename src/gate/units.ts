@@ -7,10 +7,10 @@ import { UsageError } from "../errors.js";
 import { formatLatencyCompact } from "../units/format.js";
 
 /** What a number measures; decides which units are accepted. */
-export type QuantityKind = "latency" | "ratio" | "rate";
+export type QuantityKind = "latency" | "ratio" | "rate" | "count";
 
 export interface Quantity {
-  /** In ns (latency), as a fraction (ratio), in packets/s (rate), or a fraction of the requested rate. */
+  /** In ns (latency), as a fraction (ratio), in packets/s (rate), a fraction of the requested rate, or a plain number (count). */
   value: number;
   /** `rate` given in percent: a fraction of the run's requested rate, not packets per second. */
   ofRequested?: boolean;
@@ -75,6 +75,11 @@ export function parseQuantity(input: string | number, kind: QuantityKind, origin
       if (exp === undefined) bad(origin, `unknown rate unit "${rawUnit}" in "${text}"`, hintFor(kind));
       return { value: scaled(num, exp), text };
     }
+    case "count": {
+      if (unit !== "") bad(origin, `a count has no unit, got "${text}"`, hintFor(kind));
+      if (!Number.isInteger(Number(num))) bad(origin, `"${text}" is not a whole number`, hintFor(kind));
+      return { value: Number(num), text };
+    }
   }
 }
 
@@ -86,6 +91,8 @@ function hintFor(kind: QuantityKind): string {
       return "write a ratio as a percentage (0.1%) or a fraction (0.001)";
     case "rate":
       return "write a rate in packets per second (500000, 500k, 0.5Mpps) or as a share of the requested rate (99%)";
+    case "count":
+      return "write a count as a whole number without a unit (0, 12)";
   }
 }
 
@@ -104,6 +111,7 @@ export function formatRate(pps: number): string {
 
 export function formatQuantity(v: number, kind: QuantityKind, ofRequested = false): string {
   if (kind === "latency") return formatNs(v);
+  if (kind === "count") return String(v);
   if (kind === "ratio" || ofRequested) return formatRatio(v);
   return formatRate(v);
 }

@@ -98,6 +98,13 @@ function summaryTable(s: SummaryJson | undefined): string {
     ["RFC 3550 jitter", formatLatency(s.rfc3550_jitter_ns)],
     ["packet rate pre / post", `${s.pre_pps ?? "—"} / ${s.post_pps ?? "—"} packets/s`],
   ];
+  const g = s.departure_gaps;
+  if (g) {
+    rows.push(
+      ["departure gaps p1 / p50 / p99 / max", `${formatLatency(g.p1_ns)} / ${formatLatency(g.p50_ns)} / ${formatLatency(g.p99_ns)} / ${formatLatency(g.max_ns)}`],
+      ["late gaps (over 10 mean periods)", `${g.late_gaps ?? "—"}${typeof g.period_ns === "number" ? ` (period ${formatLatency(g.period_ns)})` : ""}`],
+    );
+  }
   return `<div class="scroll"><table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table></div>`;
 }
 
@@ -121,6 +128,12 @@ function cellColor(v: number | undefined, lo: number, hi: number): string {
   return `hsl(${hue.toFixed(0)} 70% 88%)`;
 }
 
+/** The departure gaps of a matrix cell: the sender's pacing, beside the latency it caused. */
+function gapLine(r: RunMeta): string {
+  if (r.gap_max_ns === undefined) return "";
+  return `<br><span class="g">max gap ${esc(formatLatency(r.gap_max_ns))}${r.late_gaps ? ` · ${r.late_gaps} late` : ""}</span>`;
+}
+
 function matrix(runs: RunMeta[], cfgs: Config[], cols: Column[]): string {
   const ps = runs.map((r) => r.p9999_ns).filter((v): v is number => typeof v === "number" && v > 0);
   const lo = Math.min(...ps);
@@ -134,7 +147,7 @@ function matrix(runs: RunMeta[], cfgs: Config[], cols: Column[]): string {
         const parts = here.map((r) => {
           const tip = `${r.name}${r.error ? `: ${r.error}` : ""}`;
           if (r.status !== "ok" && r.figures.length === 0) return `<a href="${esc(r.href)}/index.html" title="${esc(tip)}">${esc(r.status)}</a>`;
-          return `<a href="${esc(r.href)}/index.html" title="${esc(tip)}"><span class="l">loss ${esc(formatLoss(r.loss))}</span><br><span class="p">p99.99 ${esc(formatLatency(r.p9999_ns))}</span></a>`;
+          return `<a href="${esc(r.href)}/index.html" title="${esc(tip)}"><span class="l">loss ${esc(formatLoss(r.loss))}</span><br><span class="p">p99.99 ${esc(formatLatency(r.p9999_ns))}</span>${gapLine(r)}</a>`;
         });
         const failed = here.every((r) => r.status !== "ok" && r.figures.length === 0);
         const lossy = here.some((r) => (r.loss ?? 0) > 0);

@@ -27,6 +27,9 @@ export interface RunMeta {
   p9999_ns?: number;
   p99_ns?: number;
   max_ns?: number;
+  /** Largest inter-departure gap in the pre capture, and the gaps over 10 mean periods. */
+  gap_max_ns?: number;
+  late_gaps?: number;
   /** The run's percentile rows, for the overlay HDR plots of the series. */
   percentiles?: Row[];
 }

@@ -44,6 +44,7 @@ export interface SummaryJson {
   transfer_rate?: number | null;
   pre_pps?: number | null;
   post_pps?: number | null;
+  departure_gaps?: Partial<Record<"p1_ns" | "p50_ns" | "p99_ns" | "max_ns" | "period_ns" | "late_gaps", number | null>>;
   flows?: unknown[];
 }
 

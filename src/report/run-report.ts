@@ -82,6 +82,8 @@ export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions
     p9999_ns: p9999Of(data),
     p99_ns: data.summary?.latency_ns?.p99 ?? undefined,
     max_ns: data.summary?.latency_ns?.max ?? undefined,
+    gap_max_ns: data.summary?.departure_gaps?.max_ns ?? undefined,
+    late_gaps: data.summary?.departure_gaps?.late_gaps ?? undefined,
     percentiles: data.percentiles?.rows.map((r) => ({ percentile: r.percentile, value: r.value, onefraconeminuspercentile: r.onefraconeminuspercentile })),
   };
   await writeFileAtomic(path.join(dir, "index.html"), runPage(meta, data.summary, o.formats));

@@ -27,8 +27,15 @@ export const RESULTS_DDL: readonly string[] = [
   requested_pps DOUBLE, achieved_pps DOUBLE, pre_pps DOUBLE, post_pps DOUBLE,
   flows INTEGER, size INTEGER, measurement_time DOUBLE, warm_up_time DOUBLE,
   sent BIGINT, pre_dropped BIGINT, post_dropped BIGINT, error_code VARCHAR,
-  duration_s DOUBLE, overhead_s DOUBLE
+  duration_s DOUBLE, overhead_s DOUBLE,
+  gap_p1_ns BIGINT, gap_p50_ns BIGINT, gap_p99_ns BIGINT, gap_max_ns BIGINT, late_gaps BIGINT
 )`,
+  // Databases made before the departure-gap columns get them (NULL for their runs until a --rebuild).
+  "ALTER TABLE runs ADD COLUMN IF NOT EXISTS gap_p1_ns BIGINT",
+  "ALTER TABLE runs ADD COLUMN IF NOT EXISTS gap_p50_ns BIGINT",
+  "ALTER TABLE runs ADD COLUMN IF NOT EXISTS gap_p99_ns BIGINT",
+  "ALTER TABLE runs ADD COLUMN IF NOT EXISTS gap_max_ns BIGINT",
+  "ALTER TABLE runs ADD COLUMN IF NOT EXISTS late_gaps BIGINT",
   "CREATE TABLE IF NOT EXISTS percentiles (run VARCHAR, percentile DOUBLE, value_ns BIGINT)",
   "CREATE TABLE IF NOT EXISTS histograms (run VARCHAR, latency_bucket_ns BIGINT, count BIGINT)",
   "CREATE TABLE IF NOT EXISTS packet_rates (run VARCHAR, side VARCHAR, ts_ns BIGINT, count BIGINT)",

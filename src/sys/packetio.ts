@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { HynetError, PrivilegeError, SystemError } from "../errors.js";
+import { HynetError, PrivilegeError, SystemError, UsageError } from "../errors.js";
 import { sysctlPath } from "./proc.js";
 
 export interface SendParams {
@@ -27,7 +27,7 @@ export interface SendParams {
   burst: number;
   /** Id of the first frame. */
   startId?: number;
-  /** Run the sender thread SCHED_FIFO (lowest real-time priority) so that ordinary tasks cannot preempt it. */
+  /** Run the sender thread SCHED_FIFO (lowest real-time priority) so that ordinary tasks cannot preempt it (it rests often enough never to be RT-throttled). */
   realtime?: boolean;
 }
 
@@ -174,6 +174,9 @@ function mapError(e: unknown, where: string): HynetError {
   const err = e as { code?: string; message?: string };
   const msg = `${where}: ${err.message ?? String(e)}`;
   switch (err.code) {
+    case "BAD_OPTION":
+      // The addon keeps no defaults: an option it refuses is named in the message.
+      return new UsageError(msg, { hint: "rate must be above 0, burst and flows whole numbers ≥ 1, count and durationNs whole numbers ≥ 0", cause: e });
     case "NEED_ROOT":
       return new PrivilegeError(msg);
     case "UNKNOWN_NETNS":
@@ -196,7 +199,8 @@ export function startSend(p: SendParams): SendJob {
   const where = endpointName(p.netns, p.iface);
   let raw: ReturnType<Addon["send"]>;
   try {
-    raw = load().send({ ...p, realtime: p.realtime ? 1 : 0, frame: Buffer.from(p.frame.buffer, p.frame.byteOffset, p.frame.byteLength) });
+    // Every number is given: the addon has no defaults and refuses a missing one.
+    raw = load().send({ ...p, count: p.count ?? 0, durationNs: p.durationNs ?? 0, startId: p.startId ?? 0, realtime: p.realtime ? 1 : 0, frame: Buffer.from(p.frame.buffer, p.frame.byteOffset, p.frame.byteLength) });
   } catch (e) {
     throw mapError(e, where);
   }

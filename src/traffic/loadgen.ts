@@ -33,7 +33,8 @@ export interface LoadGenOptions {
   /**
    * Run the sending thread at real-time priority (SCHED_FIFO 1), as MoonGen
    * owns its cores: on a busy machine ordinary tasks then cannot delay
-   * departures. It takes one core while sending.
+   * departures. It sleeps between departures and rests a fifth of the
+   * time, so that the kernel's real-time throttling does not stop it.
    */
   realtime?: boolean;
   signal?: AbortSignal;

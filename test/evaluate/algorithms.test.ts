@@ -17,8 +17,13 @@ describe("percentileRank (smallest k with k/n ≥ p)", () => {
     expect(percentileRank(0.75, 4)).toBe(3);
   });
   it("compares the fraction k/n with p, not ceil(p · n), which rounds across integers", () => {
-    expect(0.07 * 100).toBeGreaterThan(7); // 7.000000000000001: ceil would give the 8th
+    // 0.07 · 100 is 7.000000000000001 in doubles: ceil(p · n) would give the 8th; 7/100 ≥ 0.07 gives the 7th.
     expect(percentileRank(0.07, 100)).toBe(7);
+    // 0.29 · 100 = 28.999999999999996: ceil gives the 29th, which is right (28/100 < 0.29 ≤ 29/100).
+    expect(percentileRank(0.29, 100)).toBe(29);
+    // 0.57 · 100 = 56.99999999999999: ceil gives the 57th, right; 0.58 · 100 = 57.99999999999999 → the 58th.
+    expect(percentileRank(0.57, 100)).toBe(57);
+    expect(percentileRank(0.58, 100)).toBe(58);
     expect(percentileRank(0.05, 20)).toBe(1);
     expect(percentileRank(0.7, 10)).toBe(7);
     // levels of percentiles.txt that sit just beside a step

@@ -115,6 +115,13 @@ describe("hynet run, end to end", () => {
       expect(softirqs[0]).toBe("ts_ns,cpu,softirq,count");
       expect(new Set(softirqs.slice(1).map((l) => l.split(",")[0])).size).toBeGreaterThanOrEqual(3);
       expect(rec.loadgen!.sent).toBe(rec.params.rate * 2);
+      // Departure gaps from the pre capture: every measured frame is a departure; the mean gap is the period.
+      const g = rec.departure_gaps!;
+      expect(g.count).toBe(rec.params.rate * 2 - 1);
+      expect(Math.abs(g.period_ns! - 1e9 / rec.params.rate) / (1e9 / rec.params.rate)).toBeLessThan(0.05);
+      expect(g.max_ns!).toBeGreaterThanOrEqual(g.p99_ns!);
+      const summary = JSON.parse(readFileSync(path.join(w.out, name, rec.eval_summary!), "utf8")) as { departure_gaps: unknown };
+      expect(summary.departure_gaps).toEqual(g);
     }
     const s = await openStore(w.out, sys, { readOnly: true });
     try {
@@ -130,6 +137,8 @@ describe("hynet run, end to end", () => {
         expect(row.loss_ratio).toBeLessThan(0.01);
         expect(row.lat_p50_ns).toBeGreaterThan(0);
         expect(row.lat_max_ns).toBeGreaterThanOrEqual(row.lat_p9999_ns!);
+        expect(row.gap_max_ns).toBe(Math.round(record(w.out, row.name).departure_gaps!.max_ns!));
+        expect(row.late_gaps).toBe(record(w.out, row.name).departure_gaps!.late_gaps);
       }
       const [p] = await s.query("SELECT count(DISTINCT run) AS runs, count(*) AS n FROM percentiles");
       expect(p.runs).toBe(4);

@@ -42,6 +42,7 @@ async function okRun(results: string, name: string): Promise<string> {
       pre_records: 100000, post_records: 99990, matched: 99980, lost: 20, duplicated: 0, reordered: 1,
       latency_ns: { min: 9000, mean: 12345.5, stddev: 800.25, p50: 12000, p99: 15000, p999: 21000, p9999: 40000, max: 123456 },
       pdv_ns: { mean: 55.5, max: 9000 }, rfc3550_jitter_ns: 42.25, pre_pps: 50000, post_pps: 49995,
+      departure_gaps: { count: 99999, period_ns: 20000.4, p1_ns: 19000, p50_ns: 20000, p99_ns: 23000.000000004, max_ns: 2500000, late_gaps: 3 },
     }),
   );
   writeFileSync(path.join(dir, "eval", `${B}.trim_ms0.percentiles.csv`), "percentile,value,onefraconeminuspercentile\n0,9000,1\n0.5,12000,2\n0.999,21000,1000\n");
@@ -78,10 +79,11 @@ describe("results store", () => {
         lat_p999_ns: 21000, lat_p9999_ns: 40000, lat_max_ns: 123456, pdv_mean_ns: 55.5, pdv_max_ns: 9000, jitter_ns: 42.25,
         requested_pps: 50000, achieved_pps: 49999.5, pre_pps: 50000, post_pps: 49995, sent: 100000, post_dropped: 3,
         started_at: "2026-01-02T03:04:05.000Z", finished_at: "2026-01-02T03:04:09.500Z", error: null, run_dir: a, overhead_s: 1.5,
+        gap_p1_ns: 19000, gap_p50_ns: 20000, gap_p99_ns: 23000, gap_max_ns: 2500000, late_gaps: 3,
       });
       expect(r.loss_ratio).toBeCloseTo(20 / 100000, 12);
       expect(r.variables).toEqual({ rate: 50000, link: "veth", node: "namespace", burst: 1 });
-      expect(runs[1]).toMatchObject({ error: "`ip link add` failed", error_code: "COMMAND_FAILED", lat_p50_ns: null, loss_ratio: null });
+      expect(runs[1]).toMatchObject({ error: "`ip link add` failed", error_code: "COMMAND_FAILED", lat_p50_ns: null, loss_ratio: null, gap_max_ns: null, late_gaps: null });
       expect(await s.query("SELECT percentile, value_ns FROM percentiles ORDER BY percentile")).toEqual([
         { percentile: 0, value_ns: 9000 }, { percentile: 0.5, value_ns: 12000 }, { percentile: 0.999, value_ns: 21000 },
       ]);
@@ -91,9 +93,9 @@ describe("results store", () => {
       ]);
       expect(await s.query("SELECT ts_ns FROM packet_rates WHERE side = 'post'")).toEqual([{ ts_ns: "1767323045000012000" }]);
       expect(runsTable(runs)).toEqual([
-        "run                                       status    loss      p50    p99.9   p99.99       max",
-        "rate50000-linkveth-nodenamespace-burst1   ok      0.020%  12.0 µs  21.0 µs  40.0 µs  123.5 µs",
-        "rate100000-linkveth-nodenamespace-burst1  failed       –        –        –        –         –",
+        "run                                       status    loss      p50    p99.9   p99.99       max  max gap  late gaps",
+        "rate50000-linkveth-nodenamespace-burst1   ok      0.020%  12.0 µs  21.0 µs  40.0 µs  123.5 µs  2.50 ms          3",
+        "rate100000-linkveth-nodenamespace-burst1  failed       –        –        –        –         –        –          –",
       ]);
       await expect(s.query("SELECT nope FROM runs")).rejects.toMatchObject({ code: "SQL_ERROR" });
     } finally {
@@ -114,6 +116,31 @@ describe("results store", () => {
     try {
       expect(await s.query("SELECT (SELECT count(*) FROM runs) AS r, (SELECT count(*) FROM percentiles) AS p, (SELECT count(*) FROM histograms) AS h")).toEqual([{ r: 1, p: 3, h: 3 }]);
       expect((await s.runs())[0].status).toBe("ok");
+    } finally {
+      s.close();
+    }
+  });
+
+  it("gives a database made before the departure-gap columns those columns", async () => {
+    const results = mkdtempSync(path.join(tmpdir(), "hynet-store-"));
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const db = await DuckDBInstance.create(path.join(results, "results.duckdb"));
+    const c = await db.connect();
+    // The runs table as hynet made it before the gap columns.
+    await c.run(`CREATE TABLE runs (name VARCHAR PRIMARY KEY, status VARCHAR, variables JSON, rate BIGINT, node VARCHAR, link VARCHAR, burst INTEGER,
+      repeat INTEGER, started_at TIMESTAMP, finished_at TIMESTAMP, error VARCHAR, run_dir VARCHAR, pre_records BIGINT, post_records BIGINT,
+      matched BIGINT, lost BIGINT, loss_ratio DOUBLE, duplicated BIGINT, reordered BIGINT, lat_min_ns BIGINT, lat_mean_ns DOUBLE,
+      lat_stddev_ns DOUBLE, lat_p50_ns BIGINT, lat_p99_ns BIGINT, lat_p999_ns BIGINT, lat_p9999_ns BIGINT, lat_max_ns BIGINT,
+      pdv_mean_ns DOUBLE, pdv_max_ns BIGINT, jitter_ns DOUBLE, requested_pps DOUBLE, achieved_pps DOUBLE, pre_pps DOUBLE, post_pps DOUBLE,
+      flows INTEGER, size INTEGER, measurement_time DOUBLE, warm_up_time DOUBLE, sent BIGINT, pre_dropped BIGINT, post_dropped BIGINT,
+      error_code VARCHAR, duration_s DOUBLE, overhead_s DOUBLE)`);
+    c.closeSync();
+    db.closeSync();
+    const a = await okRun(results, "rate1");
+    await ingestRuns(results, [a], sys);
+    const s = await openStore(results, sys, { readOnly: true });
+    try {
+      expect(await s.query("SELECT gap_max_ns, late_gaps FROM runs")).toEqual([{ gap_max_ns: 2500000, late_gaps: 3 }]);
     } finally {
       s.close();
     }

@@ -36,6 +36,9 @@ export interface FixtureRun {
   pdv?: number | null;
   requested?: number;
   achieved?: number | null;
+  /** Departure gaps (columns gap_max_ns, late_gaps; NULL unless a run gives them). */
+  gapMax?: number | null;
+  lateGaps?: number | null;
   /** Extra rows of the percentiles table: [p, value_ns]. */
   percentiles?: [number, number][];
   /** Override the run name. */
@@ -83,6 +86,9 @@ export async function makeResults(dir: string, runs: FixtureRun[], opts: { ddl?:
       ];
       await c.run(`INSERT INTO runs (${FILLED}) VALUES (${row.map(sql).join(", ")})`);
       for (const [p, v] of r.percentiles ?? []) await c.run(`INSERT INTO percentiles VALUES (${sql(name)}, ${p}, ${v})`);
+    }
+    if (runs.some((r) => r.gapMax !== undefined || r.lateGaps !== undefined)) {
+      for (const r of runs) await c.run(`UPDATE runs SET gap_max_ns = ${sql(r.gapMax)}, late_gaps = ${sql(r.lateGaps)} WHERE name = ${sql(runName(r))}`);
     }
   } finally {
     c.closeSync();

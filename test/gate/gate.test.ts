@@ -32,6 +32,34 @@ const SERIES: FixtureRun[] = [
   { rate: 500000, node: "vm_opt", link: "hwpair", p9999: 150000, loss: 0.002, achieved: 490000 },
 ];
 
+describe("departure-gap budgets", () => {
+  it("--max max_gap=1ms --max late_gaps=0: a run with a 2.5 ms hole and 3 late gaps fails both", async () => {
+    const dir = await makeResults(tmpDir("gaps"), [
+      { rate: 50000, gapMax: 800_000, lateGaps: 0 },
+      { rate: 100000, gapMax: 2_500_000, lateGaps: 3 },
+    ]);
+    const r = await gate(dir, { max: ["max_gap=1ms", "late_gaps=0"] });
+    expect(r.exitCode).toBe(1);
+    expect(verdicts(r)).toEqual([
+      "rate50000-linkveth-nodenamespace-burst1 max_gap <= 1ms: pass",
+      "rate50000-linkveth-nodenamespace-burst1 late_gaps <= 0: pass",
+      "rate100000-linkveth-nodenamespace-burst1 max_gap <= 1ms: fail",
+      "rate100000-linkveth-nodenamespace-burst1 late_gaps <= 0: fail",
+    ]);
+    expect(r.checks[2]).toMatchObject({ value: 2_500_000, valueText: "2.5ms" });
+    expect(r.checks[3]).toMatchObject({ value: 3, valueText: "3" });
+  });
+
+  it("a database made before departure gaps is read; a max_gap budget is an error there, other budgets are checked", async () => {
+    const dir = await makeResults(tmpDir("nogaps"), [{ rate: 50000 }]);
+    const r = await gate(dir, { max: ["max_gap=1ms", "p99.99=50us"] });
+    expect(r.checks.map((c) => [c.check, c.verdict, c.message])).toEqual([
+      ["max_gap <= 1ms", "error", "no max_gap value (no matched packets?)"],
+      ["p99.99 <= 50us", "pass", "p99.99 40us within <= 50us"],
+    ]);
+  });
+});
+
 describe("budgets against a results database", () => {
   it("passes when every run is within its limits (exit 0) and emits the table", async () => {
     const dir = await makeResults(tmpDir("pass"), SERIES.slice(0, 2));

@@ -34,14 +34,23 @@ describe("parseQuantity", () => {
     expect(() => parseQuantity("-5us", "latency", o)).toThrow(UsageError);
     expect(() => parseQuantity("1ms", "ratio", o)).toThrow(/unknown unit "ms" for a ratio/);
     expect(() => parseQuantity("5us", "rate", o)).toThrow(/unknown rate unit "us"/);
-    try {
-      parseQuantity("12xs", "latency", { what: "gate.max.p99", file: "exp.yaml", line: 7 });
-    } catch (e) {
-      expect(e).toBeInstanceOf(UsageError);
-      expect((e as UsageError).file).toBe("exp.yaml");
-      expect((e as UsageError).line).toBe(7);
-      expect((e as UsageError).hint).toMatch(/12us/);
-    }
+    // The error carries where the quantity came from, and a hint with an example.
+    expect(() => parseQuantity("12xs", "latency", { what: "gate.max.p99", file: "exp.yaml", line: 7 })).toThrow(
+      expect.objectContaining({
+        name: "UsageError",
+        code: "USAGE",
+        message: 'gate.max.p99: unknown latency unit "xs" in "12xs"',
+        file: "exp.yaml",
+        line: 7,
+        hint: "write a latency with a unit: 800ns, 12us, 0.5ms, 1s",
+      }),
+    );
+  });
+  it("reads counts as whole numbers without a unit", () => {
+    expect(parseQuantity("0", "count", o)).toEqual({ value: 0, text: "0" });
+    expect(parseQuantity(12, "count", o)).toEqual({ value: 12, text: "12" });
+    expect(() => parseQuantity("3ms", "count", o)).toThrow('--max x: a count has no unit, got "3ms"');
+    expect(() => parseQuantity("1.5", "count", o)).toThrow('--max x: "1.5" is not a whole number');
   });
   it("formats latencies in the largest readable unit", () => {
     expect(formatNs(850)).toBe("850ns");
@@ -61,6 +70,8 @@ describe("metrics", () => {
     expect(metricByName("jitter", o).column).toBe("jitter_ns");
     expect(metricByName("pdv", o).column).toBe("pdv_mean_ns");
     expect(metricByName("max", o).column).toBe("lat_max_ns");
+    expect(metricByName("max_gap", o)).toMatchObject({ column: "gap_max_ns", kind: "latency", worse: "higher" });
+    expect(metricByName("late_gaps", o)).toMatchObject({ column: "late_gaps", kind: "count", worse: "higher" });
     const p = metricByName("p99.999", o);
     expect(p.column).toBeUndefined();
     expect(p.percentile).toBe(0.99999);

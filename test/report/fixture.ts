@@ -120,6 +120,7 @@ export function writeRun(resultsDir: string, r: FixtureRun): string {
       pre: B, post: B.replace("-pre-", "-post-"), pre_records: n + lost, post_records: n, matched: n, lost, duplicated: 0, reordered: 0, misses: 0, skipped: {},
       latency_ns: { min: sorted[0], mean: lat.reduce((a, b) => a + b, 0) / n, stddev: 0, p50: pct(0.5), p99: pct(0.99), p999: pct(0.999), p9999: pct(0.9999), max: sorted[n - 1] },
       pdv_ns: { mean: 100, max: 1000 }, rfc3550_jitter_ns: 50, transfer_rate: n / (n + lost), pre_pps: r.rate, post_pps: r.rate,
+      departure_gaps: { count: n + lost - 1, period_ns: gap, p1_ns: gap - 100, p50_ns: gap, p99_ns: gap + 500, max_ns: 1_250_000, late_gaps: 2 },
       flows: Array.from({ length: flows }, (_, k) => ({ key: `10.0.0.${10 + k},10.0.2.20,23432` })),
     }),
   );

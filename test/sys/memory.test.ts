@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { bigArray } from "../../src/sys/memory.js";
 import { addonIfBuilt } from "../../src/sys/packetio.js";
+import { Worker } from "node:worker_threads";
 
 describe("bigArray", () => {
   it("gives zeroed typed arrays of the asked length, small and large", () => {
@@ -11,9 +12,22 @@ describe("bigArray", () => {
       expect(a.length).toBe(n);
       expect(a.every((x) => x === 0)).toBe(true);
     }
-    const u = bigArray(Uint32Array, 2 << 20);
-    u[u.length - 1] = 7;
-    expect(u[u.length - 1]).toBe(7);
+    expect(bigArray(Uint32Array, 2 << 20).buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
+  it("shared: a worker thread writes into the same memory the caller reads", async () => {
+    const u = bigArray(Uint32Array, 2 << 20, { shared: true });
+    expect(u.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const w = new Worker("const { parentPort, workerData } = require('node:worker_threads'); workerData[workerData.length - 1] = 7; workerData[0] = 3; parentPort.postMessage('done');", {
+      eval: true,
+      workerData: u,
+    });
+    await new Promise((resolve, reject) => {
+      w.once("message", resolve);
+      w.once("error", reject);
+    });
+    await w.terminate();
+    expect([u[0], u[1], u[u.length - 1]]).toEqual([3, 0, 7]);
   });
 
   it("advises the whole 2 MiB pages inside a large array, nothing for a small one, and refuses what is not a typed array", () => {

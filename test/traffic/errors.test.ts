@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { HynetError } from "../../src/errors.js";
 import { builtinLoadGenerator } from "../../src/traffic/builtin.js";
 import { builtinTimestamper } from "../../src/capture/builtin.js";
+import { startSend, type SendParams } from "../../src/sys/packetio.js";
+import { makeTemplate } from "../../src/traffic/packet.js";
 import { parseEndpoint } from "../../src/traffic/endpoint.js";
 import type { LoadGenOptions } from "../../src/traffic/loadgen.js";
 import { requireRoot, sys } from "./helpers.js";
@@ -53,6 +55,40 @@ describe("load generator arguments", () => {
     const e = await failure(builtinLoadGenerator.run({ ...base, netns: "hynonetns0", iface: "eth0" }, sys));
     expect(e.code).toBe("NETNS_UNKNOWN");
     expect(e.message).toContain("/run/netns/hynonetns0");
+  });
+});
+
+describe("the addon's send options (no defaults in C)", () => {
+  const t = makeTemplate({ size: 84, flows: 1 });
+  const good: SendParams = { iface: "lo", frame: t.frame, flows: 1, srcIpBase: t.srcIpBase, count: 1, rate: 1000, burst: 1 };
+  it("the same options with every number given are accepted", async () => {
+    const s = await startSend(good).done;
+    expect(s.sent).toBe(1);
+  });
+  it.each([
+    [{ rate: undefined }, "option rate is missing; expected a number"],
+    [{ rate: 0 }, "option rate is 0; expected a number above 0 up to 1000000000"],
+    [{ rate: Number.NaN }, "option rate is nan; expected a number above 0"],
+    [{ rate: -1 }, "option rate is -1; expected a number above 0"],
+    [{ rate: "1000" }, "option rate is not a number; expected a number"],
+    [{ burst: 0 }, "option burst is 0; expected a whole number from 1 up to 4294967295"],
+    [{ burst: 2.5 }, "option burst is 2.5; expected a whole number from 1"],
+    [{ burst: undefined }, "option burst is missing"],
+    [{ flows: 0 }, "option flows is 0; expected a whole number from 1"],
+    [{ count: -1 }, "option count is -1; expected a whole number from 0 up to 9007199254740992"],
+    [{ durationNs: Number.POSITIVE_INFINITY }, "option durationNs is inf; expected a whole number from 0"],
+    [{ srcIpBase: 2 ** 32 }, "option srcIpBase is 4.29497e+09; expected a whole number from 0 up to 4294967295"],
+  ] as [Record<string, unknown>, string][])("%o is refused by the addon as a UsageError naming the option", (o, msg) => {
+    let caught: unknown;
+    try {
+      startSend({ ...good, ...o } as SendParams);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(HynetError);
+    const e = caught as HynetError;
+    expect(e.code).toBe("USAGE");
+    expect(e.message.startsWith(`lo: packetio.send: ${msg}`)).toBe(true);
   });
 });
 

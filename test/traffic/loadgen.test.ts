@@ -17,6 +17,7 @@ import { evaluatePair, DEFAULT_PARAMS } from "../../src/evaluate/index.js";
 import { WARMUP_DST_PORT } from "../../src/traffic/builtin.js";
 import { loadgens } from "../../src/traffic/registry.js";
 import { timestampers } from "../../src/capture/registry.js";
+import { departureGaps } from "../../src/evaluate/gaps.js";
 
 let dir: string;
 let veth: VethPair;
@@ -62,12 +63,13 @@ describe("across one veth pair", () => {
     expect(r.aborted).toBe(false);
     // The mean rate is held by absolute deadlines: wide tolerance so a busy CI machine does not flake.
     expect(Math.abs(r.achieved_pps - R) / R).toBeLessThan(RATE_TOLERANCE);
-    // The gap statistics describe the same departures as the achieved rate (mean gap = 1 / rate),
-    // whatever the machine's load did to both.
-    expect(Math.abs(r.gap_ns.mean - 1e9 / r.achieved_pps) / (1e9 / r.achieved_pps)).toBeLessThan(0.01);
-    expect(Math.abs(r.gap_ns.p50 - 1e9 / R) / (1e9 / R)).toBeLessThan(MEDIAN_GAP_TOLERANCE);
-    expect(r.gap_ns.p1).toBeLessThanOrEqual(r.gap_ns.p50);
-    expect(r.gap_ns.p50).toBeLessThanOrEqual(r.gap_ns.p99);
+    // Judged on the wire (the pre capture), not by the sender's own clock: the sender's achieved rate is
+    // the rate the frames left at (first to last burst start, as the wire sees them), and the typical
+    // gap is the period.
+    const wire = (await testFrames(c.pre)).frames;
+    const wireRate = ((wire.length - 1) * 1e9) / Number(wire.at(-1)!.ts - wire[0].ts);
+    expect(Math.abs(r.achieved_pps - wireRate) / wireRate).toBeLessThan(0.01);
+    expect(Math.abs(quantile(gaps(wire), 0.5) - 1e9 / R) / (1e9 / R)).toBeLessThan(MEDIAN_GAP_TOLERANCE);
 
     expect(path.basename(c.pre)).toBe("latencies-pre-veth.pcap");
     expect(path.basename(c.post)).toBe("latencies-post-veth.pcap");
@@ -101,6 +103,22 @@ describe("across one veth pair", () => {
     expect(meta.taps.post.kernel_drops).toBe(0);
     // Nothing half-written is left beside the results.
     expect((await readdir(dir)).filter((f) => f.includes(".partial-"))).toEqual([]);
+  });
+
+  it("at 50 kpps for 2 s a real-time sender (the runner's default) leaves no wire gap over 5 ms", async () => {
+    // The kernel's RT throttling (sched_rt_runtime_us, 95 % of each second) used to stop a spinning SCHED_FIFO
+    // sender for the rest of every second: a 50 ms hole. This VM's own vCPU stalls reach about 2 ms.
+    const R = 50000;
+    const session = await builtinTimestamper.start({ pre: veth.a, post: veth.b, outDir: dir, name: "wire", snaplen: 64, realtime: true }, sys);
+    const r = await builtinLoadGenerator.run({ ...veth.a, rate: R, burst: 1, flows: 1, size: 84, durationS: 2, warmUpS: 0, realtime: true }, sys);
+    await sys.sleep(200);
+    const c = await session.stop();
+    expect(r.sent).toBe(2 * R);
+    const wire = (await testFrames(c.pre)).frames;
+    expect(wire.length).toBe(2 * R);
+    const g = departureGaps(Float64Array.from(wire, (f) => Number(f.ts - wire[0].ts)));
+    expect(g.max_ns!).toBeLessThan(5_000_000);
+    expect(Math.abs(g.p50_ns! - 1e9 / R) / (1e9 / R)).toBeLessThan(MEDIAN_GAP_TOLERANCE);
   });
 
   it("a burst run shows bursts in the inter-arrival gaps", async () => {
