@@ -153,7 +153,7 @@ describe("report of a small series", () => {
     // The sender's pacing beside the latency: the fixture's runs have a 1.25 ms largest gap and 2 late gaps.
     expect(html).toContain(`<span class="g">max gap 1.25 ms · 2 late</span>`);
     const page = readFileSync(path.join(out, "runs", name, "index.html"), "utf8");
-    expect(page).toContain(`<tr><th>departure gaps p1 / p50 / p99 / max</th><td>19.9 µs / 20.0 µs / 20.5 µs / 1250 µs</td></tr>`);
+    expect(page).toContain(`<tr><th>departure gaps p1 / p50 / p99 / max</th><td>19.9 µs / 20.0 µs / 20.5 µs / 1.25 ms</td></tr>`);
     expect(page).toContain(`<tr><th>late gaps (over 10 mean periods)</th><td>2 (period 20.0 µs)</td></tr>`);
     expect(html).not.toMatch(/(src|href)="(\/|https?:)/);
     const overlay = readFileSync(path.join(out, "series", "hdr-overlay-rate50000.csv"), "utf8");
