@@ -32,6 +32,10 @@ export interface SeriesOptions {
   /** Name prefix for everything the network creates (namespaces, links), so series and tests never collide. */
   prefix?: string;
   signal?: AbortSignal;
+  /** Run at most this many of the remaining runs (a dry run walks through the first). */
+  limit?: number;
+  /** The networks and taps are on this machine (default); a testbed runner has them elsewhere. */
+  requireRoot?: boolean;
 }
 
 export interface RunOutcome {
@@ -415,7 +419,7 @@ export async function runSeries(exp: Experiment, o: SeriesOptions, sys: Sys, dep
       });
     }
   }
-  if (!sys.isRoot()) {
+  if (o.requireRoot !== false && !sys.isRoot()) {
     throw new PrivilegeError("`hynet run` creates network namespaces and sends raw frames");
   }
   const topos = new Map<string, TopologyLike>();
@@ -442,7 +446,7 @@ export async function runSeries(exp: Experiment, o: SeriesOptions, sys: Sys, dep
     }
     log.info(`resuming: ${complete.length} of ${runs.length} runs already complete`);
   }
-  const todo = statuses.filter((s) => s.state !== "complete");
+  const todo = statuses.filter((s) => s.state !== "complete").slice(0, o.limit);
   const [host, vers] = await Promise.all([hostFacts(), versions(sys)]);
   const progress = seriesProgress(sys.emit, () => Number(sys.monoNs()) / 1e9, ETA_GUESS_OVERHEAD_S);
   const ctx: SeriesContext = { exp, out, topos, deps, sys, signal: o.signal, prefix: o.prefix, host, versions: vers, progress };
