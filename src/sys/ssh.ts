@@ -151,17 +151,22 @@ export class Remote {
   }
 
   /**
-   * Start a long-running program on the machine. The wrapper prints the pid
-   * first and keeps a pid file under workDir/pids while it runs.
+   * Start a long-running program on the machine. It writes into files beside
+   * its pid file (workDir/pids/TAG.*), which `tail --pid` streams back over
+   * the channel: a broken connection then cannot kill it with SIGPIPE before
+   * it has closed its captures, and its output stays there to read.
    */
   spawn(argv: string[], tag: string): RemoteProcess {
-    const pidFile = `${this.workDir}/pids/${tag}.pid`;
-    const line = `mkdir -p ${shq(this.workDir + "/pids")} && echo $$ > ${shq(pidFile)} && echo "hynet-pid $$" && exec ${shellLine(argv)}`;
+    const base = `${this.workDir}/pids/${tag}`;
+    const [pidFile, out, err2] = [`${base}.pid`, `${base}.out`, `${base}.err`].map(shq);
+    const line =
+      `mkdir -p ${shq(this.workDir + "/pids")} && : > ${out} && { ${shellLine(argv)} > ${out} 2> ${err2} < /dev/null & } && p=$! && echo $p > ${pidFile} && echo "hynet-pid $p" && ` +
+      `tail -n +1 -f --pid=$p ${out}; wait $p; c=$?; cat ${err2} >&2; rm -f ${pidFile} ${out} ${err2}; exit $c`;
     const argvSsh = sshArgv(this.target, line);
     const listeners: ((l: string) => void)[] = [];
     if (this.sys.dryRun) {
       this.sys.emit({ type: "command", argv: argvSsh, dryRun: true });
-      const stop = async () => (await this.sh(`kill -INT "$(cat ${shq(pidFile)})"`, { check: false }), 0);
+      const stop = async () => (await this.sh(`kill -INT "$(cat ${pidFile})"`, { check: false }), 0);
       return { pid: Promise.resolve(0), onLine: () => {}, exited: Promise.resolve(0), stderr: () => "", stop };
     }
     const p = this.sys.spawn(argvSsh, { stdio: ["ignore", "pipe", "pipe"] });
@@ -176,10 +181,9 @@ export class Remote {
       if (m) gotPid(Number(m[1]));
       else for (const f of listeners) f(l);
     });
-    // The pid file goes with the program; one left behind (the runner died) is what `hynet clean --testbed` reads.
-    const exited = p.exited.then(async (code) => {
+    // The wrapper removes the pid file when the program ends; one left behind (the connection broke) is what `hynet clean --testbed` reads.
+    const exited = p.exited.then((code) => {
       gotPid(-1);
-      if (code !== SSH_FAILED) await this.run(["rm", "-f", pidFile], { check: false, timeoutMs: 15_000 }).catch(() => undefined);
       return code;
     });
     const stop = async (graceMs = 10_000): Promise<number> => {

@@ -53,12 +53,16 @@ const roleSchemas = {
     tx: port.optional(),
     /** Receiving port (MoonGen counts what comes back on it). */
     rx: port.optional(),
+    /** Load generator kind on this testbed (e.g. moongen); default: the experiment's `loadgen`. */
+    kind: word.optional(),
     /** MoonGen's binary there. */
     moongen: word.default("MoonGen"),
   }),
   dut: z.strictObject({ ...common }),
   timestamper: z.strictObject({
     ...common,
+    /** Timestamper kind on this testbed (e.g. moonsniff); default: the experiment's `timestamper`. */
+    kind: word.optional(),
     pre: port.optional(),
     post: port.optional(),
     moongen: word.default("MoonGen"),

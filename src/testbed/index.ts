@@ -34,7 +34,9 @@ async function withSession<T>(tb: Testbed, sys: Sys, f: (s: TestbedSession) => P
  * walked through (into a scratch folder), so that every remote command it
  * would run is printed once.
  */
-export async function runOnTestbed(exp: Experiment, tb: Testbed, o: SeriesOptions, sys: Sys, local: RunnerDeps): Promise<SeriesResult> {
+export async function runOnTestbed(experiment: Experiment, tb: Testbed, o: SeriesOptions, sys: Sys, local: RunnerDeps): Promise<SeriesResult> {
+  // The testbed's tools replace the experiment's (MoonGen where a local run uses the built-in generator); run.json records them.
+  const exp = { ...experiment, loadgen: tb.roles.loadgen.kind ?? experiment.loadgen, timestamper: tb.roles.timestamper.kind ?? experiment.timestamper };
   return withSession(tb, sys, async (s) => {
     await preflight(s, exp, sys);
     const deps = testbedDeps(local, s, exp);
@@ -93,9 +95,9 @@ export async function cleanTestbed(tb: Testbed, sys: Sys, o: { force?: boolean }
 /** One line per role: which machine, how it is reached, what runs there. */
 export function describeRoles(tb: Testbed, exp: Experiment): string[] {
   const what: Record<(typeof ROLES)[number], string> = {
-    loadgen: `load generator ${exp.loadgen}`,
+    loadgen: `load generator ${tb.roles.loadgen.kind ?? exp.loadgen}`,
     dut: "the network (hynet up/down)",
-    timestamper: `timestamper ${exp.timestamper}`,
+    timestamper: `timestamper ${tb.roles.timestamper.kind ?? exp.timestamper}`,
     evaluator: "evaluation",
   };
   return ROLES.map((r) => {
