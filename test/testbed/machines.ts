@@ -7,7 +7,7 @@
  * bench/testbed.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 export const MACHINES = ["loadgen", "dut", "timestamper", "evaluator"] as const;
@@ -70,9 +70,11 @@ export function createNsTestbed(dir: string, tag: string, subnet: number): NsTes
       "-o", `ListenAddress=${m.address}`, "-o", `HostKey=${hostKey}`, "-o", `AuthorizedKeysFile=${path.join(dir, "authorized_keys")}`,
       "-o", "StrictModes=no", "-o", "PermitRootLogin=prohibit-password", "-o", "PasswordAuthentication=no", "-o", "UsePAM=no",
       "-o", "PidFile=none", "-o", "MaxSessions=64", "-o", "MaxStartups=64"];
-    m.sshd = spawn("nsenter", args, { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    m.sshd.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+    // Its log goes to a file, not a pipe: machines left up (bench --keep) outlive this process.
+    const logFile = path.join(dir, `sshd-${n}.log`);
+    m.sshd = spawn("nsenter", args, { stdio: ["ignore", "ignore", openSync(logFile, "a")], detached: true });
+    m.sshd.unref();
+    const err = () => readFileSync(logFile, "utf8");
     // Ready when the port answers.
     for (let i = 0; i < 100; i++) {
       try {
@@ -82,7 +84,7 @@ export function createNsTestbed(dir: string, tag: string, subnet: number): NsTes
         execFileSync("sleep", ["0.05"]);
       }
     }
-    throw new Error(`sshd in ${m.netns} did not start: ${err}`);
+    throw new Error(`sshd in ${m.netns} did not start: ${err()}`);
   }
 
   /** Kill the listener and every session it forked (by pid: only what this test started). */
