@@ -19,6 +19,8 @@ import { evaluatePair } from "../../src/evaluate/index.js";
 import { DEFAULT_PARAMS } from "../../src/evaluate/params.js";
 import { createSys } from "../../src/sys/index.js";
 import { parseTestbed } from "../../src/testbed/file.js";
+import { describeRoles } from "../../src/testbed/index.js";
+import { loadExperiment } from "../../src/experiment/file.js";
 import { sshArgv } from "../../src/sys/ssh.js";
 import { HynetError } from "../../src/errors.js";
 import { factsScript, judge, parseFacts, PAPER_BOOT_PARAMS } from "../../src/testbed/preflight.js";
@@ -176,6 +178,17 @@ roles:
     expect(b.message).toBe("field `machines.dut`: unknown field `pasword`");
     const c = err(good.replace("  timestamper: { machine: lg, pre: 2, post: 3 }\n", ""));
     expect(c.message).toBe("field `roles.timestamper`: is required");
+  });
+
+  it("the paper's testbed file: which machine plays which role (hynet plan --testbed)", async () => {
+    const tb = parseTestbed(readFileSync("examples/testbed/paper.yaml", "utf8"), path.resolve("examples/testbed/paper.yaml"));
+    expect(describeRoles(tb, await loadExperiment("examples/paper/experiment.yaml"))).toEqual([
+      "loadgen: loadgen (root@loadgen.testbed.example:22): load generator moongen",
+      "dut: dut (root@dut.testbed.example:22): the network (hynet up/down)",
+      "timestamper: timestamper (root@timestamper.testbed.example:22): timestamper moonsniff",
+      "evaluator: this machine: evaluation",
+    ]);
+    expect(parseTestbed(readFileSync("examples/testbed/namespaces.yaml", "utf8"), "namespaces.yaml").targets.dut.address).toBe("10.249.1.2");
   });
 
   it("builds one multiplexed, non-interactive ssh argv per command", () => {
