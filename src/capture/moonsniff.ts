@@ -18,10 +18,10 @@
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import * as readline from "node:readline";
 import { SystemError, UsageError } from "../errors.js";
 import { logger } from "../events.js";
 import { writeFileAtomic, type Sys } from "../sys/index.js";
+import { spawnLines } from "../sys/lines.js";
 import { moongenBinary } from "../traffic/moongen.js";
 import { validateTimestamperOptions } from "./builtin.js";
 import { captureFileNames, type CaptureResult, type CaptureSession, type Timestamper, type TimestamperOptions } from "./timestamper.js";
@@ -88,21 +88,20 @@ export const moonsniffTimestamper: Timestamper = {
       for (const k of ["pre", "post", "stats"] as const) await sys.run(["mv", path.join(o.outDir, MOONSNIFF_FILES[k]), files[k]]);
       return { stop: async () => empty };
     }
-    const p = sys.spawn(argv, { cwd: o.outDir, stdio: ["ignore", "pipe", "pipe"] });
-    let err = "";
-    p.stderr?.on("data", (b: Buffer) => (err = (err + b.toString("utf8")).slice(-4096)));
     let ready!: () => void;
     const isReady = new Promise<void>((res) => (ready = res));
-    readline.createInterface({ input: p.stdout! }).on("line", (l) => {
+    const prog = spawnLines(sys, argv, (l) => {
       if (READY_LINE.test(l)) ready();
       log.debug(`MoonSniff: ${l}`);
-    });
+    }, { cwd: o.outDir });
+    const p = prog.proc;
+    const lastErr = () => prog.stderr().trim().split("\n").slice(-1)[0] ?? "";
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([isReady.then(() => "ready"), p.exited.then(() => "exited"), new Promise((res) => (timer = setTimeout(() => res("timeout"), READY_TIMEOUT_MS)))]);
     clearTimeout(timer);
     if (outcome !== "ready") {
       p.kill("SIGINT");
-      throw new SystemError("MOONSNIFF_FAILED", `MoonSniff ${outcome === "timeout" ? `did not bring its ports up in ${READY_TIMEOUT_MS / 1000} s` : "exited before its ports were up"}: ${err.trim().split("\n").slice(-1)[0] ?? ""}`, { hint: "check the DPDK ports (dpdk-devbind.py --status), hugepages and the sniffer path ($HYNET_MOONSNIFF)" });
+      throw new SystemError("MOONSNIFF_FAILED", `MoonSniff ${outcome === "timeout" ? `did not bring its ports up in ${READY_TIMEOUT_MS / 1000} s` : "exited before its ports were up"}: ${lastErr()}`, { hint: "check the DPDK ports (dpdk-devbind.py --status), hugepages and the sniffer path ($HYNET_MOONSNIFF)" });
     }
     // The same message the built-in timestamper gives: a remote runner waits for it.
     log.debug(`capturing ${o.pre.iface} (pre) and ${o.post.iface} (post) with MoonSniff, snaplen ${o.snaplen}`);
@@ -110,7 +109,7 @@ export const moonsniffTimestamper: Timestamper = {
     async function finish(): Promise<CaptureResult> {
       p.kill("SIGINT");
       const code = await p.exited;
-      if (code !== 0 && code !== 130) throw new SystemError("MOONSNIFF_FAILED", `MoonSniff exited ${code}: ${err.trim().split("\n").slice(-1)[0] ?? ""}`);
+      if (code !== 0 && code !== 130) throw new SystemError("MOONSNIFF_FAILED", `MoonSniff exited ${code}: ${lastErr()}`);
       // The seed's names: latencies-{pre,post,stats}-NAME.
       for (const k of ["pre", "post", "stats"] as const) await fsp.rename(path.join(o.outDir, MOONSNIFF_FILES[k]), files[k]);
       const st = parseMoonsniffStats(await fsp.readFile(files.stats, "utf8"), files.stats);

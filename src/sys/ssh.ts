@@ -19,10 +19,10 @@
  */
 import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
 import * as path from "node:path";
-import * as readline from "node:readline";
 import { SystemError } from "../errors.js";
 import type { Sys } from "./context.js";
 import { commandError, type RunOptions, type RunResult } from "./exec.js";
+import { spawnLines } from "./lines.js";
 
 export type KnownHostsPolicy = "strict" | "accept-new" | "off";
 
@@ -169,18 +169,14 @@ export class Remote {
       const stop = async () => (await this.sh(`kill -INT "$(cat ${pidFile})"`, { check: false }), 0);
       return { pid: Promise.resolve(0), onLine: () => {}, exited: Promise.resolve(0), stderr: () => "", stop };
     }
-    const p = this.sys.spawn(argvSsh, { stdio: ["ignore", "pipe", "pipe"] });
-    let err = "";
-    p.stderr?.on("data", (b: Buffer) => {
-      err = (err + b.toString("utf8")).slice(-8192);
-    });
     let gotPid: (n: number) => void;
     const pid = new Promise<number>((res) => (gotPid = res));
-    readline.createInterface({ input: p.stdout! }).on("line", (l) => {
+    const prog = spawnLines(this.sys, argvSsh, (l) => {
       const m = /^hynet-pid (\d+)$/.exec(l);
       if (m) gotPid(Number(m[1]));
       else for (const f of listeners) f(l);
     });
+    const p = prog.proc;
     // The wrapper removes the pid file when the program ends; one left behind (the connection broke) is what `hynet clean --testbed` reads.
     const exited = p.exited.then((code) => {
       gotPid(-1);
@@ -200,7 +196,7 @@ export class Remote {
       p.kill("SIGTERM");
       return exited;
     };
-    return { pid, onLine: (f) => void listeners.push(f), exited, stderr: () => stderrTail(err), stop };
+    return { pid, onLine: (f) => void listeners.push(f), exited, stderr: () => stderrTail(prog.stderr()), stop };
   }
 
   /** Copy a local file to the machine (ssh + cat; no scp/sftp subsystem needed). */

@@ -7,11 +7,11 @@
  * (default `MoonGen` on PATH); a testbed file sets it per role.
  */
 import * as path from "node:path";
-import * as readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SystemError, UsageError } from "../errors.js";
 import { logger } from "../events.js";
 import type { Sys } from "../sys/index.js";
+import { spawnLines } from "../sys/lines.js";
 import { validateLoadGenOptions } from "./builtin.js";
 import type { LoadGenerator, LoadGenOptions, LoadGenPhase, LoadGenResult } from "./loadgen.js";
 
@@ -101,21 +101,19 @@ export const moongenLoadGenerator: LoadGenerator = {
       await sys.run(argv);
       return moongenResult(o, report, false);
     }
-    const p = sys.spawn(argv, { stdio: ["ignore", "pipe", "pipe"] });
-    let err = "";
-    p.stderr?.on("data", (b: Buffer) => (err = (err + b.toString("utf8")).slice(-4096)));
-    readline.createInterface({ input: p.stdout! }).on("line", (l) => {
+    const prog = spawnLines(sys, argv, (l) => {
       const ph = readMoongenLine(l, report);
       if (ph) void Promise.resolve(o.onPhase?.(ph)).catch(() => undefined);
       else log.debug(`MoonGen: ${l}`);
     });
+    const p = prog.proc;
     // MoonGen ends its tasks on SIGINT (mg.running() turns false).
     const onAbort = () => p.kill("SIGINT");
     o.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const code = await p.exited;
       const aborted = o.signal?.aborted ?? false;
-      if (code !== 0 && !aborted) throw new SystemError("MOONGEN_FAILED", `MoonGen exited ${code}: ${err.trim().split("\n").slice(-1)[0] ?? ""}`, { hint: "check the DPDK ports (dpdk-devbind.py --status) and hugepages" });
+      if (code !== 0 && !aborted) throw new SystemError("MOONGEN_FAILED", `MoonGen exited ${code}: ${prog.stderr().trim().split("\n").slice(-1)[0] ?? ""}`, { hint: "check the DPDK ports (dpdk-devbind.py --status) and hugepages" });
       if (report.sent === undefined && !aborted) throw new SystemError("MOONGEN_FAILED", "MoonGen ended without hynet's result line", { hint: `is ${MOONGEN_SCRIPT} the script it ran?` });
       return moongenResult(o, report, aborted);
     } finally {
