@@ -31,7 +31,7 @@ export interface TestbedSession {
   close(): Promise<void>;
 }
 
-export function openTestbed(tb: Testbed, sys: Sys, seriesId: string): TestbedSession {
+export function openTestbed(tb: Testbed, sys: Sys, seriesId: string, o: { tidy?: boolean } = {}): TestbedSession {
   const byMachine = new Map<string, Remote>();
   const remotes = {} as Record<Role, Remote>;
   for (const role of ROLES) {
@@ -43,7 +43,7 @@ export function openTestbed(tb: Testbed, sys: Sys, seriesId: string): TestbedSes
   }
   // The series' folders go at the end; one that still holds captures (a failed copy) stays, rmdir refuses it.
   const tidy = (r: Remote) => r.sh(`rm -f ${shq(`${r.workDir}/${seriesId}`)}/topology-*; rmdir ${shq(`${r.workDir}/${seriesId}`)} 2>/dev/null; true`, { timeoutMs: 15_000 }).catch(() => undefined);
-  return { tb, remotes, seriesId, close: async () => void (await Promise.all([...byMachine.values()].map(async (r) => (await tidy(r), await r.close())))) };
+  return { tb, remotes, seriesId, close: async () => void (await Promise.all([...byMachine.values()].map(async (r) => (o.tidy !== false && (await tidy(r)), await r.close())))) };
 }
 
 /** Waits on remote programs: long enough for a slow machine, short enough that a hang is noticed. */
@@ -228,15 +228,13 @@ function remoteTimestamper(s: TestbedSession, kind: string, exp: Experiment): Ti
           const names = captureFileNames(o.name);
           if (!result && !remote.sys.dryRun) throw remoteFailure("the timestamper", remote.target.name, code, proc);
           const zst = exp.capture.compression === "zstd";
-          if (zst) {
-            // Compressed where it was taken, as the seed did (zstd -13 on the timestamper): the copy moves a fraction of the bytes.
-            await remote.run(["zstd", "-q", "-f", "-T0", `-${exp.capture.level}`, "--rm", `${dir}/${names.pre}`, `${dir}/${names.post}`], { timeoutMs: 30 * 60_000 });
-          }
           const ext = zst ? ".zst" : "";
           const local = { pre: path.join(o.outDir, names.pre + ext), post: path.join(o.outDir, names.post + ext), stats: path.join(o.outDir, names.stats), meta: path.join(o.outDir, names.meta) };
+          // Compressed where it was taken, as the seed did (zstd -13 on the timestamper), and on the way: the copy moves a fraction of the bytes.
+          const capture = (name: string, to: string) => (zst ? remote.pullOutput(["zstd", "-q", "-c", "-T0", `-${exp.capture.level}`, `${dir}/${name}`], to) : remote.pull(`${dir}/${name}`, to));
           await Promise.all([
-            remote.pull(`${dir}/${names.pre}${ext}`, local.pre),
-            remote.pull(`${dir}/${names.post}${ext}`, local.post),
+            capture(names.pre, local.pre),
+            capture(names.post, local.post),
             remote.pull(`${dir}/${names.stats}`, local.stats),
             remote.pull(`${dir}/${names.meta}`, local.meta).catch(() => undefined), // MoonSniff writes no side file
           ]);
@@ -257,8 +255,7 @@ function remoteEvaluate(s: TestbedSession) {
     const dir = `${role.work_dir}/${s.seriesId}/${path.basename(path.dirname(outDir))}`;
     const rpre = `${dir}/${path.basename(pre)}`;
     const rpost = `${dir}/${path.basename(post)}`;
-    await remote.push(pre, rpre);
-    await remote.push(post, rpost);
+    await Promise.all([remote.push(pre, rpre), remote.push(post, rpost)]);
     if (signal?.aborted) throw new AbortedError();
     await remote.run(
       [

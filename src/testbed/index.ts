@@ -19,9 +19,9 @@ import { preflight } from "./preflight.js";
 export { loadTestbed, parseTestbed, type Testbed } from "./file.js";
 export { preflight } from "./preflight.js";
 
-async function withSession<T>(tb: Testbed, sys: Sys, f: (s: TestbedSession) => Promise<T>): Promise<T> {
+async function withSession<T>(tb: Testbed, sys: Sys, f: (s: TestbedSession) => Promise<T>, o: { tidy?: boolean } = {}): Promise<T> {
   await prepareSshControl();
-  const s = openTestbed(tb, sys, newSeriesId(sys.nowNs()));
+  const s = openTestbed(tb, sys, newSeriesId(sys.nowNs()), o);
   try {
     return await f(s);
   } finally {
@@ -89,7 +89,7 @@ export async function cleanTestbed(tb: Testbed, sys: Sys, o: { force?: boolean }
       }
     }
     return [...seen.values()];
-  });
+  }, { tidy: false });
 }
 
 /** One line per role: which machine, how it is reached, what runs there. */

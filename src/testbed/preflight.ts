@@ -77,11 +77,12 @@ function needsOf(role: Role, s: TestbedSession, exp: Experiment): RoleNeeds {
 }
 
 /** Judge one role's facts. */
-export function judge(role: Role, machine: string, f: Facts, needs: RoleNeeds, o: { minFreeGb?: number; hynet: string }): Finding[] {
+export function judge(role: Role, machine: string, f: Facts, needs: RoleNeeds, o: { minFreeGb?: number; hynet: string; local?: boolean }): Finding[] {
   const out: Finding[] = [];
   const add = (check: string, level: Level, detail: string, hint?: string) => out.push({ role, machine, check, level, detail, hint });
   add("root", f.root === "yes" ? "ok" : "fail", f.uid === "0" ? "uid 0" : f.root === "yes" ? "sudo -n works" : `uid ${f.uid ?? "?"}, no password-less sudo`, f.root === "yes" ? undefined : `log in as root, or allow \`sudo -n\` and set \`sudo: true\` for the role`);
-  add("hynet", f.hynet ? "ok" : "fail", f.hynet ? `hynet ${f.hynet}` : `\`${o.hynet} --version\` did not answer`, f.hynet ? undefined : `install hynet there (npm i -g hynet) or set \`roles.${role}.hynet\` to its path`);
+  // On this machine the runner itself is the hynet that works there.
+  if (!o.local) add("hynet", f.hynet ? "ok" : "fail", f.hynet ? `hynet ${f.hynet}` : `\`${o.hynet} --version\` did not answer`, f.hynet ? undefined : `install hynet there (npm i -g hynet) or set \`roles.${role}.hynet\` to its path`);
   for (const [k, v] of Object.entries(f)) {
     if (k.startsWith("nic.")) add(`interface ${k.slice(4)}`, v === "yes" ? "ok" : "fail", v === "yes" ? "present" : "missing", v === "yes" ? undefined : `\`ip link\` there lists the interfaces; fix \`roles.${role}\` in the testbed file`);
     if (k.startsWith("file.")) add(k.slice(5), v === "yes" ? "ok" : "fail", v === "yes" ? "present" : `${needs.files[k.slice(5)]} not found`, v === "yes" ? undefined : `install MoonGen there (it builds MoonSniff too) or set \`roles.${role}.${k.slice(5)}\``);
@@ -127,7 +128,7 @@ export async function preflight(s: TestbedSession, exp: Experiment, sys: Sys): P
         const r = await remote.sh(script, { timeoutMs: 30_000 });
         if (sys.dryRun) return;
         all.push({ role, machine, check: "reachable", level: "ok", detail: remote.target.local ? "this machine" : `ssh ${remote.target.address}` });
-        all.push(...judge(role, machine, parseFacts(r.stdout), needs, { minFreeGb: role === "timestamper" || role === "evaluator" ? s.tb.roles.timestamper.min_free_gb : undefined, hynet: rs.hynet }));
+        all.push(...judge(role, machine, parseFacts(r.stdout), needs, { minFreeGb: role === "timestamper" || role === "evaluator" ? s.tb.roles.timestamper.min_free_gb : undefined, hynet: rs.hynet, local: remote.target.local }));
       } catch (e) {
         const msg = e instanceof HynetError ? e.message : String(e);
         all.push({ role, machine, check: "reachable", level: "fail", detail: msg, hint: e instanceof HynetError ? e.hint : undefined });
