@@ -68,6 +68,7 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "hynet-testbed-"));
   tb = createNsTestbed(path.join(dir, "m"), TAG, 250);
   netsBefore = dutNets();
+  writeFileSync(path.join(dir, "quick.yaml"), quick());
 });
 
 afterAll(() => {
@@ -79,7 +80,6 @@ afterAll(() => {
 describe("hynet run --testbed on four namespace machines over SSH", () => {
   it("runs the quick series across the machines and writes what a local run writes", { timeout: 300_000 }, async () => {
     const expFile = path.join(dir, "quick.yaml");
-    writeFileSync(expFile, quick());
     const exp = await loadExperiment(expFile);
     const remoteOut = path.join(dir, "remote");
     const { sys, events } = collect();
@@ -195,7 +195,7 @@ describe("hynet run --testbed on four namespace machines over SSH", () => {
     const before = dutNets();
     await runOnTestbed(await loadExperiment(path.join(dir, "quick.yaml")), await loadTestbed(tb.file()), { out: path.join(dir, "dry") }, sys, await defaultDeps());
     const cmds = events.flatMap((e) => (e.type === "command" && e.dryRun ? [e.argv.join(" ")] : []));
-    for (const re of [/ up \S+ --host-kind namespace/, / loadgen .*--warm-up-only/, / loadgen .*--warm-up 0 /, / capture --kind builtin/, /kill -INT/, /zstd -q -c -T0 -3 \S+latencies-pre-\S+\.pcap' > \S+latencies-pre-\S+\.pcap\.zst$/, / down --net /]) {
+    for (const re of [/ up \S+ --host-kind namespace/, / loadgen .*--warm-up-only/, / loadgen .*--warm-up 0 /, / capture --kind builtin/, /kill -INT/, /zstd -q -c -T0 -3 \S+latencies-pre-\S+\.pcap > \S+latencies-pre-\S+\.pcap\.zst$/, / down --net /]) {
       expect(cmds.some((c) => re.test(c))).toBe(true);
     }
     // Only the first run, and nothing was made.
