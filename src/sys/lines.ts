@@ -9,8 +9,9 @@ export interface LineProgram {
   stderr(): string;
 }
 
-export function spawnLines(sys: Sys, argv: string[], onLine: (line: string) => void, o: { cwd?: string } = {}): LineProgram {
-  const proc = sys.spawn(argv, { cwd: o.cwd, stdio: ["ignore", "pipe", "pipe"] });
+/** `stdin`: keep a pipe to the program's stdin (default: none). */
+export function spawnLines(sys: Sys, argv: string[], onLine: (line: string) => void, o: { cwd?: string; stdin?: boolean } = {}): LineProgram {
+  const proc = sys.spawn(argv, { cwd: o.cwd, stdio: [o.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
   let err = "";
   proc.stderr?.on("data", (b: Buffer) => (err = (err + b.toString("utf8")).slice(-8192)));
   readline.createInterface({ input: proc.stdout! }).on("line", onLine);

@@ -153,33 +153,40 @@ export class Remote {
   /**
    * Start a long-running program on the machine. It writes into files beside
    * its pid file (workDir/pids/TAG.*), which `tail --pid` streams back over
-   * the channel: a broken connection then cannot kill it with SIGPIPE before
-   * it has closed its captures, and its output stays there to read. tail
-   * looks for the program's end every 50 ms (its default, 1 s, would be
-   * added to every remote program's run).
+   * the channel (checking for the program's end every 50 ms; its default,
+   * 1 s, would be added to every program's run): a broken connection cannot
+   * kill it with SIGPIPE before it has closed its captures. A reader on the
+   * channel's stdin sends it SIGINT on a line or at end of input, so stopping
+   * needs no second connection, and a runner that dies (kill -9) or a
+   * connection that breaks stops it the same way as Ctrl-C does.
    */
   spawn(argv: string[], tag: string): RemoteProcess {
     const base = `${this.workDir}/pids/${tag}`;
     const [pidFile, out, err2] = [`${base}.pid`, `${base}.out`, `${base}.err`].map(shq);
     const line =
-      `mkdir -p ${shq(this.workDir + "/pids")} && : > ${out} && { ${shellLine(argv)} > ${out} 2> ${err2} < /dev/null & } && p=$! && echo $p > ${pidFile} && echo "hynet-pid $p" && ` +
-      `tail -n +1 -s 0.05 -f --pid=$p ${out}; wait $p; c=$?; cat ${err2} >&2; rm -f ${pidFile} ${out} ${err2}; exit $c`;
+      `exec 3<&0; mkdir -p ${shq(this.workDir + "/pids")} && : > ${out} && { ${shellLine(argv)} > ${out} 2> ${err2} < /dev/null 3<&- & } && p=$! && echo $p > ${pidFile} && echo "hynet-pid $p" && ` +
+      `{ { read -r _ <&3; kill -INT $p; } > /dev/null 2>&1 & } && r=$! && ` +
+      `tail -n +1 -s 0.05 -f --pid=$p ${out}; wait $p; c=$?; kill $r 2> /dev/null; cat ${err2} >&2; rm -f ${pidFile} ${out} ${err2}; exit $c`;
     const argvSsh = sshArgv(this.target, line);
     const listeners: ((l: string) => void)[] = [];
     if (this.sys.dryRun) {
       this.sys.emit({ type: "command", argv: argvSsh, dryRun: true });
-      const stop = async () => (await this.sh(`kill -INT "$(cat ${pidFile})"`, { check: false }), 0);
-      return { pid: Promise.resolve(0), onLine: () => {}, exited: Promise.resolve(0), stderr: () => "", stop };
+      return { pid: Promise.resolve(0), onLine: () => {}, exited: Promise.resolve(0), stderr: () => "", stop: async () => 0 };
     }
     let gotPid: (n: number) => void;
     const pid = new Promise<number>((res) => (gotPid = res));
-    const prog = spawnLines(this.sys, argvSsh, (l) => {
-      const m = /^hynet-pid (\d+)$/.exec(l);
-      if (m) gotPid(Number(m[1]));
-      else for (const f of listeners) f(l);
-    });
+    const prog = spawnLines(
+      this.sys,
+      argvSsh,
+      (l) => {
+        const m = /^hynet-pid (\d+)$/.exec(l);
+        if (m) gotPid(Number(m[1]));
+        else for (const f of listeners) f(l);
+      },
+      { stdin: true },
+    );
     const p = prog.proc;
-    // The wrapper removes the pid file when the program ends; one left behind (the connection broke) is what `hynet clean --testbed` reads.
+    p.stdin?.on("error", () => {}); // the channel may be gone already; the exit code tells
     const exited = p.exited.then((code) => {
       gotPid(-1);
       return code;
@@ -187,7 +194,7 @@ export class Remote {
     const stop = async (graceMs = 10_000): Promise<number> => {
       const n = await pid;
       if (n > 0) {
-        await this.run(["kill", "-INT", String(n)], { check: false, timeoutMs: 15_000 }).catch(() => undefined);
+        p.stdin?.end("stop\n");
         const t = setTimeout(() => void this.run(["kill", "-KILL", String(n)], { check: false, timeoutMs: 15_000 }).catch(() => undefined), graceMs);
         try {
           await exited;
