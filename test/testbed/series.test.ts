@@ -69,6 +69,8 @@ beforeAll(() => {
   tb = createNsTestbed(path.join(dir, "m"), TAG, 250);
   netsBefore = dutNets();
   writeFileSync(path.join(dir, "quick.yaml"), quick());
+  // One run of 3 s for the fault tests, at ordinary priority: a capture whose taps vanish must not starve the machine.
+  writeFileSync(path.join(dir, "quick3.yaml"), quick(3).replace("burst: [1, 50]", "burst: [1]").replace("dst_mac: 3e:e5:a8:40:0d:00", "dst_mac: 3e:e5:a8:40:0d:00\n  realtime: false"));
 });
 
 afterAll(() => {
@@ -147,8 +149,6 @@ describe("hynet run --testbed on four namespace machines over SSH", () => {
 
   it("marks the run failed when the timestamper's sshd dies mid-run; clean --testbed stops what is left; --resume completes the series", async () => {
     const expFile = path.join(dir, "quick3.yaml");
-    // Ordinary priority: the capture orphaned on the timestamper runs on until clean, and must not starve the machine meanwhile.
-    writeFileSync(expFile, quick(3).replace("burst: [1, 50]", "burst: [1]").replace("dst_mac: 3e:e5:a8:40:0d:00", "dst_mac: 3e:e5:a8:40:0d:00\n  realtime: false"));
     const exp = await loadExperiment(expFile);
     const out = path.join(dir, "killed");
     const file = tb.file();
@@ -188,6 +188,26 @@ describe("hynet run --testbed on four namespace machines over SSH", () => {
     // The failed attempt was moved aside, not overwritten.
     expect(readdirSync(out).some((f) => f.startsWith(`${r.runs[0].name}.incomplete-`))).toBe(true);
   }, 300_000);
+
+  it("Ctrl-C mid-run: the run is aborted, the remote programs stopped, the DuT down, the capture kept", async () => {
+    const expFile = path.join(dir, "quick3.yaml");
+    const out = path.join(dir, "aborted");
+    const ac = new AbortController();
+    const sys = createSys({
+      emit: (e) => {
+        if (e.type === "progress" && e.phase === "measure") ac.abort();
+      },
+    });
+    const r = await runOnTestbed(await loadExperiment(expFile), await loadTestbed(tb.file()), { out, signal: ac.signal }, sys, await defaultDeps());
+    expect([r.aborted, r.ok, r.failed]).toEqual([1, 0, 0]);
+    const rec = record(out, r.runs[0].name);
+    expect(rec.status).toBe("aborted");
+    expect(rec.capture?.pre_frames).toBeGreaterThan(0);
+    expect(existsSync(path.join(out, r.runs[0].name, rec.captures!.pre))).toBe(true);
+    expect(leftNets()).toEqual([]);
+    const work = path.join(tb.dir, "work");
+    for (const m of ["loadgen", "timestamper"]) expect(readdirSync(path.join(work, m, "pids"))).toEqual([]);
+  });
 
   it("--dry-run prints every remote command of the first run and runs nothing", async () => {
     const { sys, events } = collect(true);
