@@ -269,3 +269,8 @@ export class Remote {
 export async function prepareSshControl(): Promise<void> {
   await fsp.mkdir(controlDir(), { recursive: true, mode: 0o700 });
 }
+
+/** Remove the socket folder once its connections are closed (rmdir: a folder still in use stays). */
+export async function removeSshControl(): Promise<void> {
+  await fsp.rmdir(controlDir()).catch(() => undefined);
+}

@@ -11,7 +11,7 @@ import type { RunnerDeps } from "../experiment/deps.js";
 import type { SeriesOptions, SeriesResult } from "../experiment/runner.js";
 import { runSeries } from "../experiment/runner.js";
 import type { Sys } from "../sys/context.js";
-import { prepareSshControl, shq } from "../sys/ssh.js";
+import { prepareSshControl, removeSshControl, shq } from "../sys/ssh.js";
 import { newSeriesId, openTestbed, testbedDeps, type TestbedSession } from "./deps.js";
 import { hynetArgv, ROLES, type Testbed } from "./file.js";
 import { preflight } from "./preflight.js";
@@ -26,6 +26,7 @@ async function withSession<T>(tb: Testbed, sys: Sys, f: (s: TestbedSession) => P
     return await f(s);
   } finally {
     await s.close();
+    await removeSshControl();
   }
 }
 
