@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 # Programs hynet drives, and the ones its tests compare against (tcpdump, editcap).
 PKGS=(iproute2 procps kmod ethtool tcpdump wireshark-common zstd gzip iputils-ping perl-base time qemu-system-x86 busybox-static cpio xz-utils squashfs-tools chromium fonts-dejavu-core)
+# The testbed runner drives machines with OpenSSH's client; its tests run Debian's sshd in namespaces as the machines.
+PKGS+=(openssh-client openssh-server)
 # node-gyp builds the packet I/O addon (native/) during npm ci: a C compiler, make, python3.
 PKGS+=(gcc g++ make python3)
 if [[ "${1:-}" == "--bench" ]]; then

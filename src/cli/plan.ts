@@ -7,8 +7,11 @@ export const planCommand: CommandSpec = {
   description:
     "Prints one line per run (the cross product of each loop block, in the order `hynet run` takes them) with its folder name, and an estimate of the series' duration. With --out, also says which runs that results folder already holds complete (skipped by `hynet run --resume`) or incomplete (redone).",
   args: [{ name: "experiment", description: "experiment file (YAML; see docs/experiment.md)", required: true }],
-  options: [{ name: "out", type: "string", value: "DIR", description: "results folder to compare with (shows complete / incomplete runs)" }],
-  examples: ["hynet plan examples/paper/experiment.yaml", "hynet plan examples/quick/experiment.yaml --out results/quick"],
+  options: [
+    { name: "out", type: "string", value: "DIR", description: "results folder to compare with (shows complete / incomplete runs)" },
+    { name: "testbed", type: "string", value: "FILE", description: "also check this testbed file and say which machine plays which role (docs/testbed.md)" },
+  ],
+  examples: ["hynet plan examples/paper/experiment.yaml", "hynet plan examples/quick/experiment.yaml --out results/quick", "hynet plan examples/paper/experiment.yaml --testbed examples/testbed/paper.yaml"],
   async run(args, opts, { sys }) {
     const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus, checkSeries }, { defaultDeps }] = await Promise.all([
       import("../experiment/file.js"),
@@ -18,6 +21,10 @@ export const planCommand: CommandSpec = {
       import("../experiment/wiring.js"),
     ]);
     const exp = await loadExperiment(args[0]);
+    if (typeof opts.testbed === "string") {
+      const { loadTestbed, describeRoles } = await import("../testbed/index.js");
+      for (const line of describeRoles(await loadTestbed(opts.testbed), exp)) sys.emit({ type: "result", scope: "plan", kind: "plan.role", line, data: null });
+    }
     const statuses = await planStatus(exp, typeof opts.out === "string" ? opts.out : undefined);
     // The same checks as `hynet run`, before any line; a loop kind this build lacks is a warning
     // here (the plan of a series written for another machine is still worth reading), an error there.

@@ -50,10 +50,12 @@ export const runCommand: CommandSpec = {
     { name: "gate", type: "boolean", description: "after the series, check the experiment's `gate:` budgets and exit with the gate's code" },
     { name: "prefix", type: "string", value: "NAME", description: "name prefix for the namespaces and links the runs create (default: the network core's)" },
     { name: "skip-report", type: "boolean", description: "do not write the HTML report (DIR/report/index.html) at the end" },
+    { name: "testbed", type: "string", value: "FILE", description: "run on the machines of this testbed file over SSH (docs/testbed.md); with --dry-run, prints every remote command of the first run" },
   ],
   examples: [
     "hynet run examples/quick/experiment.yaml --out results/quick",
     "hynet run examples/paper/experiment.yaml --out results/paper --resume",
+    "hynet run examples/paper/experiment.yaml --testbed examples/testbed/paper.yaml --out results/paper",
   ],
   async run(args, opts, { sys, signal }) {
     if (typeof opts.out !== "string" || !opts.out) throw new UsageError("--out DIR is required: the folder the series writes its results into");
@@ -64,12 +66,13 @@ export const runCommand: CommandSpec = {
     ]);
     const exp = await loadExperiment(args[0]);
     const deps = await defaultDeps();
-    const result = await runSeries(
-      exp,
-      { out: opts.out, resume: opts.resume === true, failFast: opts.failFast === true, prefix: typeof opts.prefix === "string" ? opts.prefix : undefined, signal },
-      sys,
-      deps,
-    );
+    const series = { out: opts.out, resume: opts.resume === true, failFast: opts.failFast === true, prefix: typeof opts.prefix === "string" ? opts.prefix : undefined, signal };
+    let result: SeriesResult;
+    if (typeof opts.testbed === "string") {
+      const { loadTestbed, runOnTestbed } = await import("../testbed/index.js");
+      result = await runOnTestbed(exp, await loadTestbed(opts.testbed), series, sys, deps);
+      if (sys.dryRun) return 0;
+    } else result = await runSeries(exp, series, sys, deps);
     const code = seriesExitCode(result);
     if (!opts.skipReport) {
       const report = await reportAfterSeries(result, sys);

@@ -4,7 +4,6 @@
  * (src/experiment/wiring.ts) binds them to hynet's own modules; a remote
  * runner could bind them to something else.
  */
-import type { DepartureGaps } from "../evaluate/gaps.js";
 import type { Sys } from "../sys/context.js";
 import type { LoadGenerator } from "../traffic/loadgen.js";
 import type { CaptureResult, Timestamper } from "../capture/timestamper.js";
@@ -45,5 +44,5 @@ export interface RunnerDeps {
   loadgens: Record<string, LoadGenLike>;
   timestampers: Record<string, TimestamperLike>;
   /** Resolves to the summary; the runner keeps its departure gaps in run.json. */
-  evaluatePair(pre: string, post: string, outDir: string, p: EvalParamsLike, sys: Sys, signal?: AbortSignal): Promise<{ departure_gaps?: DepartureGaps } | undefined>;
+  evaluatePair(pre: string, post: string, outDir: string, p: EvalParamsLike, sys: Sys, signal?: AbortSignal): Promise<unknown>;
 }

@@ -145,7 +145,7 @@ export interface Experiment {
   lineOf?: (field: (string | number)[]) => number | undefined;
 }
 
-function lineOf(doc: Document, lc: LineCounter, p: PropertyKey[]): number | undefined {
+export function lineOf(doc: Document, lc: LineCounter, p: PropertyKey[]): number | undefined {
   // Walk up the path until a node exists: a missing key is reported at its parent.
   for (let n = p.length; n >= 0; n--) {
     const node = doc.getIn(p.slice(0, n) as (string | number)[], true);
@@ -155,7 +155,7 @@ function lineOf(doc: Document, lc: LineCounter, p: PropertyKey[]): number | unde
   return undefined;
 }
 
-function fieldName(p: PropertyKey[]): string {
+export function fieldName(p: PropertyKey[]): string {
   let s = "";
   for (const k of p) s += typeof k === "number" ? `[${k}]` : s ? `.${String(k)}` : String(k);
   return s;

@@ -78,6 +78,7 @@ export const builtinLoadGenerator: LoadGenerator = {
       const count = Math.max(1, Math.min(1000, Math.floor(o.rate * 0.1)));
       const w = await train(o, { count, dstPort: WARMUP_DST_PORT, rate: o.rate });
       warmupSent = w.sent;
+      if (o.warmUpOnly) return { ...empty, warmup_sent: warmupSent, aborted: w.cancelled };
       log.debug(`warm-up: ${w.sent} frames to port ${WARMUP_DST_PORT}; pausing ${o.warmUpS} s`);
       const ready = o.onPhase?.("pause");
       // A failure of what the pause waits for is the caller's to report; the pause only waits.

@@ -28,6 +28,11 @@ export interface LoadGenOptions {
   packets?: number;
   durationS?: number;
   warmUpS: number;
+  /**
+   * Send only the warm-up train and return: a testbed runner holds the pause
+   * itself, until the timestamper on another machine is ready.
+   */
+  warmUpOnly?: boolean;
   dstMac?: string;
   srcMac?: string;
   /**
