@@ -221,7 +221,22 @@ void pio_capture_run(pio_capture_job *j) {
       break;
     }
     struct pollfd p = {j->fd, POLLIN | POLLERR, 0};
-    poll(&p, 1, draining ? 1 : 100);
+    if (poll(&p, 1, draining ? 1 : 100) > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+      /* POLLERR stays raised until the socket error is read: without this the loop spins at
+         real-time priority. A tap whose interface (or namespace) went away ends like a stop,
+         keeping what it captured; any other socket error is cleared and waited out. */
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if ((p.revents & (POLLHUP | POLLNVAL)) || err == ENETDOWN || err == ENODEV || err == ENXIO) {
+        if (!draining) {
+          draining = 1;
+          drain_until = now;
+        }
+      } else {
+        usleep(1000);
+      }
+    }
   }
   read_stats(j);
   add_sample(j);

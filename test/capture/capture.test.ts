@@ -63,6 +63,25 @@ describe("the built-in timestamper", () => {
     }
   });
 
+  it("a tap whose interface is deleted mid-capture ends like a stop: no real-time busy loop, the file kept", async () => {
+    const gone = await vethPair("g");
+    try {
+      const before = process.cpuUsage();
+      const s = await builtinTimestamper.start({ pre: gone.a, post: gone.b, outDir: dir, name: "gone", snaplen: 84, realtime: true }, sys);
+      await sys.sleep(300);
+      await sys.run(["ip", "-n", gone.a.netns, "link", "del", gone.a.iface]);
+      await sys.sleep(1500);
+      const r = await s.stop();
+      const used = process.cpuUsage(before);
+      // The old loop re-polled a socket with a pending error and spun one capture thread per tap at SCHED_FIFO.
+      expect((used.user + used.system) / 1e6).toBeLessThan(0.8);
+      expect(existsSync(r.pre)).toBe(true);
+      expect((await readFrames(r.pre, () => {})).format).toBe("pcap");
+    } finally {
+      await gone.destroy();
+    }
+  });
+
   it("`hynet capture` writes the pcaps and the stats CSV, says there were no drops, and stops cleanly at Ctrl-C", async () => {
     expect(existsSync("dist/cli/main.js"), "build first: npm run build").toBe(true);
     const out = path.join(dir, "cli");
