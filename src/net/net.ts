@@ -24,6 +24,8 @@ import {
   type SwitchPlan,
 } from "./kinds.js";
 import { linkKind, nodeKind, switchKind } from "./registry.js";
+import { applyImpairments, hostImpairmentProblem, LinkQdiscMissingError, type ImpairTarget } from "./impair.js";
+import type { Impairment } from "../topo/impair.js";
 import { cleanRecords } from "./clean.js";
 import { listStates, ownerAliveOrDetached, readState, StateFile, stateDir, workDirOf, type NetHeader, type NetState } from "./state.js";
 
@@ -72,6 +74,23 @@ interface Plan {
   nodes: NodePlan[];
   switches: SwitchPlan[];
   links: LinkPlan[];
+}
+
+/** One direction of a link: "a" = a→b, shaped on end a's egress. */
+export type LinkDirection = "a" | "b";
+
+/** One impaired direction of a link and the device whose egress carries it. */
+interface ImpairedDirection {
+  link: LinkPlan;
+  from: LinkDirection;
+  imp: Impairment;
+  target: ImpairTarget;
+}
+
+/** How errors and `hynet link set` name a link: `link 2 (h1:h1-eth0 → h2:h2-eth0)`. */
+export function linkLabel(l: LinkPlan, from: LinkDirection = "a"): string {
+  const [x, y] = from === "a" ? [l.a, l.b] : [l.b, l.a];
+  return `link ${l.index} (${x.node}:${x.intf.ifname} → ${y.node}:${y.intf.ifname})`;
 }
 
 export class Net {
@@ -200,6 +219,9 @@ export class Net {
     if (!this.sys.dryRun) this.openState();
     const plan = this.getPlan();
     const ctx = this.ctx();
+    // A qdisc this kernel lacks stops the start before anything is made.
+    const missing = await this.impairmentProblems();
+    if (missing.length) throw missing[0];
     try {
       this.check();
       for (const [k, group] of groupBy(plan.nodes, (n) => n.kind)) await nodeKind(k).create(group, ctx);
@@ -220,6 +242,8 @@ export class Net {
       for (const [k, group] of groupBy(plan.switches, (s) => s.kind)) await switchKind(k).start(group, ctx);
       this.check();
       for (const [k, group] of groupBy(plan.nodes, (n) => n.kind)) await nodeKind(k).start(group, ctx);
+      this.check();
+      for (const d of this.impairedDirections()) await applyImpairments(ctx, d.target, d.imp);
       this.check();
     } catch (e) {
       log.warn(`start failed, removing what was made: ${(e as Error).message}`);
@@ -256,6 +280,49 @@ export class Net {
       this._prefix = randomPrefix();
       this.plan = undefined;
     }
+  }
+
+  /** Where the egress of a link end is shaped: its device in a namespace, or its interface inside a guest. */
+  private impairTarget(l: LinkPlan, from: LinkDirection): ImpairTarget {
+    const plan = this.getPlan();
+    const end = l[from];
+    const link = linkLabel(l, from);
+    const n = plan.nodes.find((x) => x.spec.name === end.node);
+    if (n && nodeKind(n.kind).describe(n, this.ctx()).netns === undefined) {
+      const ctx = this.ctx();
+      return { ifname: end.intf.ifname, link, guest: (argv) => nodeKind(n.kind).cmd(n, argv, ctx) };
+    }
+    return { netns: end.at.netns, ifname: end.at.ifname, link };
+  }
+
+  private impairedDirections(): ImpairedDirection[] {
+    return this.getPlan().links.flatMap((link) =>
+      (["a", "b"] as const).flatMap((from) => {
+        const imp = from === "a" ? link.spec.impair?.aToB : link.spec.impair?.bToA;
+        return imp ? [{ link, from, imp, target: this.impairTarget(link, from) }] : [];
+      }),
+    );
+  }
+
+  /** Impairments this machine cannot apply (a qdisc its kernel lacks), one error per link direction. Read-only. */
+  async impairmentProblems(): Promise<LinkQdiscMissingError[]> {
+    const out: LinkQdiscMissingError[] = [];
+    for (const d of this.impairedDirections()) {
+      if (d.target.guest) continue;
+      const p = await hostImpairmentProblem(d.imp);
+      if (p) out.push(new LinkQdiscMissingError(p.qdisc, d.target.link, "this machine's kernel"));
+    }
+    return out;
+  }
+
+  /**
+   * Change a running link's impairments (`hynet link set`): `imp` replaces
+   * what the direction had (undefined = none). `from` "a" is a→b.
+   */
+  async setImpairment(index: number, from: LinkDirection, imp: Impairment | undefined): Promise<void> {
+    const l = this.getPlan().links[index];
+    if (!l) throw new UsageError(`${this.topology.name} has no link ${index}`, { hint: `links are numbered 0 to ${this.getPlan().links.length - 1} in file order (hynet show lists them)` });
+    await applyImpairments(this.ctx(), this.impairTarget(l, from), imp);
   }
 
   /** Take the network down; nothing it made is left behind. */
