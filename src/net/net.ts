@@ -316,6 +316,27 @@ export class Net {
   }
 
   /**
+   * A link named the way `hynet link set` takes it: its index in the topology
+   * (both directions), or one end `NODE:IFNAME` (the direction leaving there).
+   */
+  linkRef(ref: string): { index: number; from: LinkDirection[] } {
+    const links = this.getPlan().links;
+    const known = `0 to ${links.length - 1}, or an end: ${links.flatMap((l) => [l.a, l.b].map((e) => `${e.node}:${e.intf.ifname}`)).join(", ")}`;
+    if (/^\d+$/.test(ref)) {
+      const index = Number(ref);
+      if (!links[index]) throw new UsageError(`${this.topology.name} has no link ${ref}`, { hint: `links: ${known}` });
+      return { index, from: ["a", "b"] };
+    }
+    const [node, ifname] = ref.split(":");
+    for (const l of links) {
+      for (const from of ["a", "b"] as const) {
+        if (l[from].node === node && l[from].intf.ifname === ifname) return { index: l.index, from: [from] };
+      }
+    }
+    throw new UsageError(`${this.topology.name} has no link end "${ref}"`, { hint: `links: ${known}` });
+  }
+
+  /**
    * Change a running link's impairments (`hynet link set`): `imp` replaces
    * what the direction had (undefined = none). `from` "a" is a→b.
    */

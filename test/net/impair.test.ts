@@ -11,7 +11,8 @@ import { qdiscPresence } from "../../src/sys/tc.js";
 import { builtinLoadGenerator } from "../../src/traffic/builtin.js";
 import { builtinTimestamper } from "../../src/capture/builtin.js";
 import { testFrames } from "../traffic/helpers.js";
-import { netnsWith, requireRoot, sh, sweep, testSys, tmpDir, uniquePrefix } from "./helpers.js";
+import { spawnSync } from "node:child_process";
+import { CLI, netnsWith, requireBuild, requireRoot, sh, sweep, testSys, tmpDir, uniquePrefix } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -25,9 +26,8 @@ function pair(params: string): string {
   return `hosts:\n  h1:\n  h2:\nlinks:\n  - a: h1\n    b: h2\n    params: ${params}\n`;
 }
 
-async function startNet(yaml: string): Promise<{ net: Net; prefix: string }> {
+async function startNet(yaml: string, stateDir = tmpDir("impair")): Promise<{ net: Net; prefix: string }> {
   const prefix = uniquePrefix();
-  const stateDir = tmpDir("impair");
   cleanups.push(() => sweep(stateDir, prefix));
   const net = new Net(parseTopology(yaml, "impair.yaml"), { host: "namespace", link: "veth" }, testSys(), { prefix, stateDir });
   await net.start();
@@ -111,4 +111,38 @@ describe("delay on a kernel without netem", () => {
     await expect(net.setImpairment(0, "b", { delayNs: 1_000_000 })).rejects.toMatchObject({ code: "LINK_QDISC_MISSING" });
     expect(sh(["tc", "-n", `${prefix}-h2`, "qdisc", "show", "dev", "h2-eth0"])).toMatch(/tbf 1: root .*rate 10Mbit/);
   });
+});
+
+describe("hynet link set", () => {
+  it("changes one direction by end name, both by index, and removes impairments with none", async () => {
+    requireBuild();
+    const stateDir = tmpDir("impair-cli");
+    const { net, prefix } = await startNet(pair("{ rate: 10mbit }"), stateDir);
+    net.detach();
+    const env = { ...process.env, HYNET_STATE_DIR: stateDir };
+    const cli = (...a: string[]) => spawnSync(process.execPath, [CLI, "link", "set", prefix, ...a], { env, encoding: "utf8" });
+    const qdisc = (h: string) => sh(["tc", "-n", `${prefix}-${h}`, "qdisc", "show", "dev", `${h}-eth0`]);
+
+    const one = cli("h2:h2-eth0", "rate=2mbit", "queue=20");
+    expect(one.stderr).toBe("");
+    expect(one.status).toBe(0);
+    expect(one.stdout).toMatch(/link h2:h2-eth0: rate 2mbit, queue 20/);
+    expect(qdisc("h2")).toMatch(/tbf 1: root .*rate 2Mbit/);
+    expect(qdisc("h1")).toMatch(/tbf 1: root .*rate 10Mbit/);
+
+    expect(cli("0", "queue=9").status).toBe(0);
+    for (const h of ["h1", "h2"]) expect(qdisc(h)).toMatch(/pfifo 1: root .*limit 9p/);
+    expect(cli("0", "none").status).toBe(0);
+    for (const h of ["h1", "h2"]) expect(qdisc(h)).toMatch(/noqueue/);
+
+    const bad = cli("0", "dealy=5ms");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/error\[USAGE\].*unknown impairment "dealy"/);
+    const noEnd = cli("h1:eth9", "delay=1ms");
+    expect(noEnd.status).toBe(2);
+    expect(noEnd.stderr).toMatch(/no link end "h1:eth9".*hint: links: 0 to 0, or an end: h1:h1-eth0, h2:h2-eth0/);
+    const down = spawnSync(process.execPath, [CLI, "down", "--net", prefix], { env, encoding: "utf8" });
+    expect(down.status).toBe(0);
+    expect(netnsWith(prefix)).toEqual([]);
+  }, 30_000);
 });
