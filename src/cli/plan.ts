@@ -10,28 +10,33 @@ export const planCommand: CommandSpec = {
   options: [{ name: "out", type: "string", value: "DIR", description: "results folder to compare with (shows complete / incomplete runs)" }],
   examples: ["hynet plan examples/paper/experiment.yaml", "hynet plan examples/quick/experiment.yaml --out results/quick"],
   async run(args, opts, { sys }) {
-    const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus }] = await Promise.all([
+    const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus }, { unrunnableRuns }, { defaultDeps }] = await Promise.all([
       import("../experiment/file.js"),
       import("../experiment/plan.js"),
       import("../experiment/progress.js"),
       import("../experiment/runner.js"),
+      import("../experiment/runnable.js"),
+      import("../experiment/wiring.js"),
     ]);
     const exp = await loadExperiment(args[0]);
     const statuses = await planStatus(exp, typeof opts.out === "string" ? opts.out : undefined);
+    const cannot = await unrunnableRuns(exp, statuses.map((s) => s.run), await defaultDeps(), sys);
     const width = String(statuses.length).length;
     let seconds = 0;
     for (const { run, state } of statuses) {
-      if (state !== "complete") seconds += estimateRunSeconds(run.params);
-      const tag = opts.out ? `  [${state}]` : "";
-      sys.emit({ type: "result", scope: "plan", kind: "plan.run", line: `${String(run.index).padStart(width)}  ${run.name}${tag}`, data: { ...run, state } });
+      const unrunnable = cannot.get(run.name);
+      if (state !== "complete" && !unrunnable) seconds += estimateRunSeconds(run.params);
+      const tag = (opts.out ? `  [${state}]` : "") + (unrunnable ? `  [unrunnable: ${unrunnable}]` : "");
+      sys.emit({ type: "result", scope: "plan", kind: "plan.run", line: `${String(run.index).padStart(width)}  ${run.name}${tag}`, data: { ...run, state, unrunnable: unrunnable ?? null } });
     }
     const done = statuses.filter((s) => s.state === "complete").length;
+    const notHere = cannot.size ? `; ${cannot.size} cannot run on this machine (hynet run refuses them; --skip-unrunnable records them as skipped)` : "";
     sys.emit({
       type: "result",
       scope: "plan",
       kind: "plan.summary",
-      line: `${statuses.length} runs${opts.out ? ` (${done} complete)` : ""}; about ${formatDuration(seconds)} to run${done ? " the rest" : ""} (warm-up + measurement + ~3 s per run)`,
-      data: { runs: statuses.length, complete: done, estimated_s: seconds },
+      line: `${statuses.length} runs${opts.out ? ` (${done} complete)` : ""}; about ${formatDuration(seconds)} to run${done ? " the rest" : ""} (warm-up + measurement + ~3 s per run)${notHere}`,
+      data: { runs: statuses.length, complete: done, unrunnable: cannot.size, estimated_s: seconds },
     });
     return 0;
   },

@@ -13,7 +13,8 @@ import type { HostFacts, Versions } from "./host.js";
 import type { RunParams } from "./plan.js";
 
 /** "running" is only ever seen on disk when hynet died mid-run (kill -9, power cut): resume treats it as incomplete. */
-export type RunStatus = "running" | "ok" | "failed" | "aborted";
+/** "skipped": the machine could not run it (hynet run --skip-unrunnable); error.message says why. */
+export type RunStatus = "running" | "ok" | "failed" | "aborted" | "skipped";
 
 export interface RunRecord {
   name: string;

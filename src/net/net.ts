@@ -316,6 +316,25 @@ export class Net {
   }
 
   /**
+   * Why this machine cannot run this network now (undefined = it can): a
+   * kind that says so, or an impairment whose qdisc the kernel lacks.
+   * Read-only probes; `hynet plan` shows the reason, `hynet run` refuses.
+   */
+  async unavailable(): Promise<string | undefined> {
+    const plan = this.getPlan();
+    const kinds: { kind: { unavailable?(sys: Sys): Promise<string | undefined> }; what: string }[] = [
+      ...[...new Set(plan.nodes.map((n) => n.kind))].map((k) => ({ kind: nodeKind(k), what: `node kind ${k}` })),
+      ...[...new Set(plan.links.map((l) => l.kind))].map((k) => ({ kind: linkKind(k), what: `link kind ${k}` })),
+    ];
+    for (const { kind, what } of kinds) {
+      const why = await kind.unavailable?.(this.sys);
+      if (why) return `${what}: ${why}`;
+    }
+    const missing = await this.impairmentProblems();
+    return missing.length ? `${missing[0].message}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ""}` : undefined;
+  }
+
+  /**
    * A link named the way `hynet link set` takes it: its index in the topology
    * (both directions), or one end `NODE:IFNAME` (the direction leaving there).
    */

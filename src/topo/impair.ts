@@ -7,6 +7,7 @@
  * No system calls: src/net/impair.ts turns this into tc commands.
  */
 import { z } from "zod";
+import type { LinkSpec, Topology } from "./model.js";
 
 export const JITTER_DISTRIBUTIONS = ["normal", "pareto", "paretonormal", "uniform"] as const;
 export type JitterDistribution = (typeof JITTER_DISTRIBUTIONS)[number];
@@ -183,7 +184,9 @@ export function impairmentFrom(obj: Record<string, unknown>): Impairment {
   if (!r.success) {
     const issue = r.error.issues[0];
     if (issue.code === "unrecognized_keys") throw new Error(`unknown impairment "${issue.keys[0]}" (known: ${IMPAIRMENT_KEYS.join(", ")})`);
-    throw new Error(`${issue.path.join(".")}: ${issue.message.replace(/^Invalid input: /, "")}`);
+    // `loss` is a percentage or a Gilbert-Elliott model: the percentage's complaint is the useful one.
+    const msg = issue.code === "invalid_union" ? (issue.errors[0]?.[0]?.message ?? issue.message) : issue.message;
+    throw new Error(`${issue.path.join(".")}: ${msg.replace(/^Invalid input: /, "")}`);
   }
   const imp = toImpairment(r.data);
   const p = impairmentProblem(imp);
@@ -201,4 +204,54 @@ export function describeImpairment(i: Impairment): string {
   if (i.rateBps !== undefined) parts.push(`rate ${i.rateBps % 1e6 === 0 ? `${i.rateBps / 1e6}mbit` : `${i.rateBps / 1e3}kbit`}`);
   if (i.queue !== undefined) parts.push(`queue ${i.queue}`);
   return parts.join(", ") || "none";
+}
+
+/** Experiment loop variables that set impairments: `link_delay`, `link_loss`, … (the link params' keys after `link_`). */
+export const LOOP_VARIABLE_PREFIX = "link_";
+const PERCENT_KEYS = new Set<string>(["loss", "loss_correlation", "delay_correlation"]);
+
+/**
+ * The impairment a run's variables ask for (undefined = none). Percentages
+ * are plain numbers there (`link_loss: [0, 0.5]`): a `%` cannot be part of a
+ * run folder's name. Throws an Error naming the variable.
+ */
+export function impairmentOfVariables(vars: Record<string, string | number | boolean>): Impairment | undefined {
+  const obj: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    if (!k.startsWith(LOOP_VARIABLE_PREFIX)) continue;
+    const key = k.slice(LOOP_VARIABLE_PREFIX.length);
+    if (!(IMPAIRMENT_KEYS as readonly string[]).includes(key)) throw new Error(`loop variable \`${k}\`: no impairment "${key}" (link_ variables: ${IMPAIRMENT_KEYS.map((x) => LOOP_VARIABLE_PREFIX + x).join(", ")})`);
+    obj[key] = PERCENT_KEYS.has(key) && typeof v === "number" ? `${v}%` : v;
+  }
+  if (Object.keys(obj).length === 0) return undefined;
+  try {
+    return impairmentFrom(obj);
+  } catch (e) {
+    const m = /^([a-z_]+): (.*)$/.exec((e as Error).message);
+    throw new Error(m ? `loop variable \`${LOOP_VARIABLE_PREFIX}${m[1]}\`: ${m[2]}` : (e as Error).message);
+  }
+}
+
+/**
+ * The topology with `imp` laid over the impairments of the links `refs`
+ * selects (all links when absent): a link index selects both directions,
+ * `NODE:IFNAME` the direction leaving through that end. Keys of `imp`
+ * replace the file's; the file's other keys stay.
+ */
+export function withLinkImpairments(t: Topology, imp: Impairment, refs?: (string | number)[]): Topology {
+  const pick = (index: number, from: "a" | "b"): boolean => {
+    if (!refs) return true;
+    const l = t.links[index];
+    return refs.some((r) => String(r) === String(index) || r === `${l[from].node}:${l[from].ifname}`);
+  };
+  for (const r of refs ?? []) {
+    const ok = t.links.some((l, i) => String(r) === String(i) || r === `${l.a.node}:${l.a.ifname}` || r === `${l.b.node}:${l.b.ifname}`);
+    if (!ok) throw new Error(`${t.name} has no link ${typeof r === "number" ? r : `end "${r}"`} (links are 0 to ${t.links.length - 1}, or NODE:IFNAME)`);
+  }
+  const links: LinkSpec[] = t.links.map((l, i) => {
+    const aToB = pick(i, "a") ? { ...l.impair?.aToB, ...imp } : l.impair?.aToB;
+    const bToA = pick(i, "b") ? { ...l.impair?.bToA, ...imp } : l.impair?.bToA;
+    return { ...l, impair: { ...(aToB ? { aToB } : {}), ...(bToA ? { bToA } : {}) } };
+  });
+  return { ...t, links };
 }

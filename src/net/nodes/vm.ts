@@ -23,7 +23,7 @@ import { logger } from "../../events.js";
 import type { CmdOptions, CmdResult, Endpoint, IntfPlan, NetContext, NodeInfo, NodeKind, NodePlan, Resource } from "../kinds.js";
 import { ipBatch } from "../ip.js";
 import { moveExternalsIn, moveExternalsOut } from "../external.js";
-import { hostTscKhz, onlineCpus, processAlive } from "../../sys/qemu.js";
+import { findOnPath, hostTscKhz, onlineCpus, processAlive } from "../../sys/qemu.js";
 import { agentFire, agentRun, scriptFor } from "../vm/agent.js";
 import { chooseAccel, type AccelChoice } from "../vm/accel.js";
 import { cacheRoot, defaultGuestImage, type GuestImage } from "../vm/image.js";
@@ -269,6 +269,10 @@ export function makeVmKind(o: VmKindOptions): NodeKind {
 
   return {
     name: o.name,
+
+    async unavailable() {
+      return findOnPath("qemu-system-x86_64") ? undefined : "QEMU (qemu-system-x86_64) is not installed: bash scripts/setup.sh installs it";
+    },
 
     async create(nodes, ctx) {
       for (const n of nodes) {
