@@ -22,6 +22,16 @@ export interface NetLike {
   stop(): Promise<void>;
   get(name: string): NodeLike;
   readonly prefix: string;
+  /** Accelerator, host cores and guest vCPUs when the network has VM guests (run.json's `fidelity`). */
+  fidelity?(): FidelityLike | undefined;
+}
+
+export interface FidelityLike {
+  accel: string;
+  host_cores: number;
+  guest_vcpus: number;
+  guests: number;
+  oversubscribed: boolean;
 }
 
 /** The runner drives load generators, timestampers and the evaluator through their own interfaces. */

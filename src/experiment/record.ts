@@ -11,6 +11,7 @@ import { writeFileAtomic, exists, readText } from "../sys/files.js";
 import type { Scalar } from "./file.js";
 import type { HostFacts, Versions } from "./host.js";
 import type { RunParams } from "./plan.js";
+import type { FidelityLike } from "./deps.js";
 
 /** "running" is only ever seen on disk when hynet died mid-run (kill -9, power cut): resume treats it as incomplete. */
 /** "skipped": the machine could not run it (hynet run --skip-unrunnable); error.message says why. */
@@ -39,6 +40,8 @@ export interface RunRecord {
   /** Summary file relative to the run folder, e.g. `eval/latencies-pre-….pcap.zst.summary.json`. */
   eval_summary?: string;
   irq?: { samples: number };
+  /** Runs with VM guests: their accelerator, the host's cores and the guests' vCPUs (docs/vm.md, "Fidelity"). */
+  fidelity?: FidelityLike;
 }
 
 export const RUN_JSON = "run.json";

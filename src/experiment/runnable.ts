@@ -7,7 +7,7 @@
  */
 import { HynetError, InputError } from "../errors.js";
 import type { Sys } from "../sys/context.js";
-import type { NetLikeOptions, RunnerDeps, TopologyLike } from "./deps.js";
+import type { FidelityLike, NetLikeOptions, RunnerDeps, TopologyLike } from "./deps.js";
 import type { Experiment } from "./file.js";
 import type { PlannedRun } from "./plan.js";
 import { exists } from "../sys/files.js";
@@ -47,6 +47,12 @@ export async function unrunnableRuns(exp: Experiment, runs: PlannedRun[], deps: 
     if (why) out.set(run.name, why);
   }
   return out;
+}
+
+/** The warning for guests whose vCPUs outnumber the host's cores (undefined when they fit). */
+export function fidelityWarning(f: FidelityLike): string | undefined {
+  if (!f.oversubscribed) return undefined;
+  return `${f.guests} guest${f.guests === 1 ? "" : "s"} ask for ${f.guest_vcpus} vCPUs on ${f.host_cores} host cores (${f.accel.toUpperCase()}): they take turns on the cores, so the latencies measure that contention more than the network (docs/vm.md, "Fidelity")`;
 }
 
 /** Leave a run that cannot run here as a folder whose run.json says skipped and why (a resumed series on a capable machine redoes it). */

@@ -14,7 +14,7 @@ import type { Sys } from "../sys/context.js";
 import { ensureDir, exists, writeFileAtomic } from "../sys/files.js";
 import { compressFile } from "./compress.js";
 import type { CaptureResultLike, NetLike, RunnerDeps, TopologyLike } from "./deps.js";
-import { netOptions, recordSkippedRun, unrunnableError, unrunnableRuns } from "./runnable.js";
+import { fidelityWarning, netOptions, recordSkippedRun, unrunnableError, unrunnableRuns } from "./runnable.js";
 import type { Experiment } from "./file.js";
 import { hostFacts, versions, type HostFacts, type Versions } from "./host.js";
 import { startIrqSampler, type IrqSampler } from "./irq.js";
@@ -171,6 +171,9 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
     });
     if (signal?.aborted) throw new AbortedError();
     const liveNet = net!;
+    rec.fidelity = liveNet.fidelity?.();
+    const fidelityNote = rec.fidelity && fidelityWarning(rec.fidelity);
+    if (fidelityNote) log.warn(`${run.name}: ${fidelityNote}`);
     const tx = resolveEndpoint(liveNet, exp.traffic.tx!);
     const pre = resolveEndpoint(liveNet, exp.traffic.pre!);
     const post = resolveEndpoint(liveNet, exp.traffic.post!);

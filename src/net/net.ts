@@ -26,6 +26,7 @@ import {
 import { linkKind, nodeKind, switchKind } from "./registry.js";
 import { applyImpairments, hostImpairmentProblem, LinkQdiscMissingError, type ImpairTarget } from "./impair.js";
 import type { Impairment } from "../topo/impair.js";
+import { machineFacts } from "../sys/proc.js";
 import { cleanRecords } from "./clean.js";
 import { listStates, ownerAliveOrDetached, readState, StateFile, stateDir, workDirOf, type NetHeader, type NetState } from "./state.js";
 
@@ -85,6 +86,22 @@ interface ImpairedDirection {
   from: LinkDirection;
   imp: Impairment;
   target: ImpairTarget;
+}
+
+/**
+ * How faithful a run with VM guests can be on this machine: the guests'
+ * accelerator, the host's cores and the vCPUs the guests ask for. With
+ * more vCPUs than cores (vm_opt's idle=poll spins every one) guests steal
+ * each other's time, and latencies say more about the host than the DuT.
+ */
+export interface Fidelity {
+  /** "kvm" or "tcg" (both when guests differ). */
+  accel: string;
+  host_cores: number;
+  guest_vcpus: number;
+  guests: number;
+  /** True when guest_vcpus > host_cores. */
+  oversubscribed: boolean;
 }
 
 /** How errors and `hynet link set` name a link: `link 2 (h1:h1-eth0 → h2:h2-eth0)`. */
@@ -332,6 +349,18 @@ export class Net {
     }
     const missing = await this.impairmentProblems();
     return missing.length ? `${missing[0].message}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ""}` : undefined;
+  }
+
+  /** The fidelity note of a started network with VM guests (undefined without guests). */
+  fidelity(): Fidelity | undefined {
+    const plan = this.getPlan();
+    const ctx = this.ctx();
+    const guests = plan.nodes.map((n) => nodeKind(n.kind).describe(n, ctx)).filter((d) => d.netns === undefined && d.details?.accel !== undefined);
+    if (guests.length === 0) return undefined;
+    const vcpus = guests.reduce((a, d) => a + Number(d.details?.vcpus ?? 1), 0);
+    const cores = machineFacts().cpus;
+    const accel = [...new Set(guests.map((d) => String(d.details?.accel)))].join("+");
+    return { accel, host_cores: cores, guest_vcpus: vcpus, guests: guests.length, oversubscribed: vcpus > cores };
   }
 
   /**

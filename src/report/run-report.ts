@@ -33,6 +33,8 @@ export interface RunMeta {
   href: string;
   figures: FigureMeta[];
   notes: string[];
+  /** Accelerator and vCPUs against host cores, for runs with VM guests. */
+  fidelity?: string;
   /** Fraction of pre packets never seen post (0..1), when known. */
   loss?: number;
   p9999_ns?: number;
@@ -103,6 +105,7 @@ export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions
     href,
     figures,
     notes: data.notes,
+    ...(ref.fidelity ? { fidelity: ref.fidelity } : {}),
     loss: lossOf(data),
     p9999_ns: p9999Of(data),
     p99_ns: data.summary?.latency_ns?.p99 ?? undefined,
