@@ -2,21 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { describeImpairment, impairmentFrom, parseImpairmentAssignments, parseTopology } from "../../src/topo/index.js";
 import { qdiscsNeeded, tcCommands, tbfBurstBytes } from "../../src/net/impair.js";
-import { HynetError } from "../../src/errors.js";
+import { fails } from "./helpers.js";
 
 function link(params: string): string {
   return `hosts:\n  h1:\n  h2:\nlinks:\n  - a: h1\n    b: h2\n    params:\n${params}`;
 }
 
-function fails(text: string): HynetError {
-  try {
-    parseTopology(text, "t.yaml");
-  } catch (e) {
-    if (e instanceof HynetError) return e;
-    throw e;
-  }
-  throw new Error("expected the topology to be rejected");
-}
 
 describe("params: in a topology file", () => {
   it("top-level keys apply to both directions; a_to_b / b_to_a add or override", () => {
