@@ -92,8 +92,9 @@ export function qdiscsNeeded(i: Impairment | undefined): string[] {
 
 /** A qdisc the kernel that must run it does not have. */
 export class LinkQdiscMissingError extends SystemError {
-  constructor(qdisc: string, link: string, where: string) {
+  constructor(qdisc: string, link: string, where: string, file?: string) {
     super("LINK_QDISC_MISSING", `${link}: ${where} has no "${qdisc}" queueing discipline (sch_${qdisc}), which its impairments need`, {
+      ...(file ? { file } : {}),
       hint:
         qdisc === "netem"
           ? "delay, jitter and loss need netem: use a kernel built with CONFIG_NET_SCH_NETEM, or VM hosts (--host-kind vm: their Debian kernel has it), or remove those keys from the link"

@@ -327,7 +327,7 @@ export class Net {
     for (const d of this.impairedDirections()) {
       if (d.target.guest) continue;
       const p = await hostImpairmentProblem(d.imp);
-      if (p) out.push(new LinkQdiscMissingError(p.qdisc, d.target.link, "this machine's kernel"));
+      if (p) out.push(new LinkQdiscMissingError(p.qdisc, d.target.link, "this machine's kernel", this.topology.file));
     }
     return out;
   }
