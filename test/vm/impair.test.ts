@@ -5,6 +5,9 @@
  * towards rx (link 1, direction a→b) of one running network, and the
  * built-in generator and timestamper measure it. The numbers this test
  * prints (`impair-accuracy:`) are docs/topology.md's accuracy table.
+ * The guest is a `pc` machine: during this test's writing, microvm TCG
+ * guests (hynet's initrd or not) printed nothing within 15 minutes on the
+ * busy 2-core test machine, while pc guests booted in seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
@@ -28,7 +31,7 @@ hosts:
     kind: vm
     cpus: 1
     memory: 256M
-    params: { boot_timeout: 900 }
+    params: { boot_timeout: 900, machine: pc }
     sysctls: { net.ipv4.ip_forward: 1, net.ipv4.conf.*.rp_filter: 0 }
     neighbors: [{ ip: 10.0.2.20, mac: "56:54:00:00:00:01" }]
 links:
@@ -58,7 +61,8 @@ afterAll(async () => {
 interface Measured {
   p50Ms: number;
   minMs: number;
-  stdMs: number;
+  /** σ estimated from the interquartile range (IQR / 1.349 for a normal distribution): a TCG guest's stalls of tens of ms on a busy host inflate the plain standard deviation. */
+  sigmaMs: number;
   loss: number;
 }
 
@@ -74,9 +78,8 @@ async function measure(name: string, imp: Impairment | undefined): Promise<Measu
   const m = await matchCaptures(c.pre, c.post);
   expect(m.pre.length).toBe(PACKETS);
   const l = m.latencies;
-  const mean = l.reduce((a, b) => a + b, 0) / l.length;
-  const std = Math.sqrt(l.reduce((a, b) => a + (b - mean) ** 2, 0) / l.length);
-  return { p50Ms: quantile(l, 0.5) / 1e6, minMs: Math.min(...l) / 1e6, stdMs: std / 1e6, loss: 1 - m.matched / m.pre.length };
+  const iqr = quantile(l, 0.75) - quantile(l, 0.25);
+  return { p50Ms: quantile(l, 0.5) / 1e6, minMs: Math.min(...l) / 1e6, sigmaMs: iqr / 1.349 / 1e6, loss: 1 - m.matched / m.pre.length };
 }
 
 describe("impairments inside a VM guest, measured", () => {
@@ -94,8 +97,8 @@ describe("impairments inside a VM guest, measured", () => {
     const lossy = await measure("loss", { loss: 10 });
     const f = (x: number) => x.toFixed(3);
     process.stdout.write(
-      `impair-accuracy: base p50 ${f(base.p50Ms)} ms std ${f(base.stdMs)} ms; delay 10ms: p50 +${f(delayed.p50Ms - base.p50Ms)} ms, min ${f(delayed.minMs)} ms, std ${f(delayed.stdMs)} ms; ` +
-        `jitter 10ms±2ms normal: p50 +${f(jittered.p50Ms - base.p50Ms)} ms, std ${f(jittered.stdMs)} ms; loss 10%: ${(100 * lossy.loss).toFixed(2)} % of ${PACKETS}\n`,
+      `impair-accuracy: base p50 ${f(base.p50Ms)} ms σ(IQR) ${f(base.sigmaMs)} ms; delay 10ms: p50 +${f(delayed.p50Ms - base.p50Ms)} ms, min ${f(delayed.minMs)} ms, σ(IQR) ${f(delayed.sigmaMs)} ms; ` +
+        `jitter 10ms±2ms normal: p50 +${f(jittered.p50Ms - base.p50Ms)} ms, σ(IQR) ${f(jittered.sigmaMs)} ms; loss 10%: ${(100 * lossy.loss).toFixed(2)} % of ${PACKETS}\n`,
     );
     // Delay: a floor (no packet leaves early); the median moves by the delay plus the guest's timer slack.
     expect(delayed.minMs).toBeGreaterThanOrEqual(10);
@@ -104,9 +107,9 @@ describe("impairments inside a VM guest, measured", () => {
     // Jitter: normal with σ = 2 ms around the same median; the plain delay varies far less.
     expect(jittered.p50Ms - base.p50Ms).toBeGreaterThan(9);
     expect(jittered.p50Ms - base.p50Ms).toBeLessThan(12);
-    expect(jittered.stdMs).toBeGreaterThan(1.5);
-    expect(jittered.stdMs).toBeLessThan(2.8);
-    expect(delayed.stdMs).toBeLessThan(jittered.stdMs / 2);
+    expect(jittered.sigmaMs).toBeGreaterThan(1.5);
+    expect(jittered.sigmaMs).toBeLessThan(2.6);
+    expect(delayed.sigmaMs).toBeLessThan(jittered.sigmaMs / 2);
     // Loss: 10 % of 2 000 packets (binomial σ 0.67 points); the unimpaired path loses next to nothing.
     expect(lossy.loss).toBeGreaterThan(0.07);
     expect(lossy.loss).toBeLessThan(0.13);
