@@ -11,6 +11,7 @@ import type { CommandSpec } from "./spec.js";
 import { upCommand } from "./up.js";
 import { execCommand } from "./exec.js";
 import { downCommand } from "./down.js";
+import { linkCommand } from "./link.js";
 import { cleanCommand } from "./clean.js";
 import { showCommand } from "./show.js";
 import { loadgenCommand } from "./loadgen.js";
@@ -38,6 +39,7 @@ export const commands: CommandSpec[] = [
   upCommand,
   execCommand,
   showCommand,
+  linkCommand,
   downCommand,
   cleanCommand,
   loadgenCommand,

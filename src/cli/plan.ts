@@ -13,11 +13,12 @@ export const planCommand: CommandSpec = {
   ],
   examples: ["hynet plan examples/paper/experiment.yaml", "hynet plan examples/quick/experiment.yaml --out results/quick", "hynet plan examples/paper/experiment.yaml --testbed examples/testbed/paper.yaml"],
   async run(args, opts, { sys }) {
-    const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus, checkSeries }, { defaultDeps }] = await Promise.all([
+    const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus, checkSeries }, { unrunnableRuns }, { defaultDeps }] = await Promise.all([
       import("../experiment/file.js"),
       import("../experiment/plan.js"),
       import("../experiment/progress.js"),
       import("../experiment/runner.js"),
+      import("../experiment/runnable.js"),
       import("../experiment/wiring.js"),
     ]);
     const exp = await loadExperiment(args[0]);
@@ -34,20 +35,23 @@ export const planCommand: CommandSpec = {
       await defaultDeps(),
       (e) => sys.emit({ type: "log", level: "warn", scope: "plan", message: `${e.file}:${e.line ?? "?"}: ${e.message} (${e.hint}); \`hynet run\` stops at it` }),
     );
+    const cannot = await unrunnableRuns(exp, statuses.map((s) => s.run), await defaultDeps(), sys);
     const width = String(statuses.length).length;
     let seconds = 0;
     for (const { run, state } of statuses) {
-      if (state !== "complete") seconds += estimateRunSeconds(run.params);
-      const tag = opts.out ? `  [${state}]` : "";
-      sys.emit({ type: "result", scope: "plan", kind: "plan.run", line: `${String(run.index).padStart(width)}  ${run.name}${tag}`, data: { ...run, state } });
+      const unrunnable = cannot.get(run.name);
+      if (state !== "complete" && !unrunnable) seconds += estimateRunSeconds(run.params);
+      const tag = (opts.out ? `  [${state}]` : "") + (unrunnable ? `  [unrunnable: ${unrunnable}]` : "");
+      sys.emit({ type: "result", scope: "plan", kind: "plan.run", line: `${String(run.index).padStart(width)}  ${run.name}${tag}`, data: { ...run, state, unrunnable: unrunnable ?? null } });
     }
     const done = statuses.filter((s) => s.state === "complete").length;
+    const notHere = cannot.size ? `; ${cannot.size} cannot run on this machine (hynet run refuses them; --skip-unrunnable records them as skipped)` : "";
     sys.emit({
       type: "result",
       scope: "plan",
       kind: "plan.summary",
-      line: `${statuses.length} runs${opts.out ? ` (${done} complete)` : ""}; about ${formatDuration(seconds)} to run${done ? " the rest" : ""} (warm-up + measurement + ~3 s per run)`,
-      data: { runs: statuses.length, complete: done, estimated_s: seconds },
+      line: `${statuses.length} runs${opts.out ? ` (${done} complete)` : ""}; about ${formatDuration(seconds)} to run${done ? " the rest" : ""} (warm-up + measurement + ~3 s per run)${notHere}`,
+      data: { runs: statuses.length, complete: done, unrunnable: cannot.size, estimated_s: seconds },
     });
     return 0;
   },

@@ -47,6 +47,7 @@ export const runCommand: CommandSpec = {
     { name: "out", short: "o", type: "string", value: "DIR", description: "results folder (created if needed)" },
     { name: "resume", type: "boolean", description: "skip runs that completed in DIR, redo the others (their folders are moved aside, never deleted)" },
     { name: "fail-fast", type: "boolean", description: "stop the series at the first failed run" },
+    { name: "skip-unrunnable", type: "boolean", description: "run what this machine can and record the runs it cannot (`hynet plan` marks them) as skipped, instead of refusing the series" },
     { name: "gate", type: "boolean", description: "after the series, check the experiment's `gate:` budgets and exit with the gate's code" },
     { name: "prefix", type: "string", value: "NAME", description: "name prefix for the namespaces and links the runs create (default: the network core's)" },
     { name: "skip-report", type: "boolean", description: "do not write the HTML report (DIR/report/index.html) at the end" },
@@ -66,7 +67,7 @@ export const runCommand: CommandSpec = {
     ]);
     const exp = await loadExperiment(args[0]);
     const deps = await defaultDeps();
-    const series = { out: opts.out, resume: opts.resume === true, failFast: opts.failFast === true, prefix: typeof opts.prefix === "string" ? opts.prefix : undefined, signal };
+    const series = { out: opts.out, resume: opts.resume === true, failFast: opts.failFast === true, skipUnrunnable: opts.skipUnrunnable === true, prefix: typeof opts.prefix === "string" ? opts.prefix : undefined, signal };
     let result: SeriesResult;
     if (typeof opts.testbed === "string") {
       const { loadTestbed, runOnTestbed } = await import("../testbed/index.js");

@@ -8,6 +8,7 @@ import type { Sys } from "../sys/context.js";
 import type { LoadGenerator } from "../traffic/loadgen.js";
 import type { CaptureResult, Timestamper } from "../capture/timestamper.js";
 import type { EvalParams } from "../evaluate/params.js";
+import type { Impairment } from "../topo/impair.js";
 
 export interface NodeLike {
   name: string;
@@ -21,6 +22,16 @@ export interface NetLike {
   stop(): Promise<void>;
   get(name: string): NodeLike;
   readonly prefix: string;
+  /** Accelerator, host cores and guest vCPUs when the network has VM guests (run.json's `fidelity`). */
+  fidelity?(): FidelityLike | undefined;
+}
+
+export interface FidelityLike {
+  accel: string;
+  host_cores: number;
+  guest_vcpus: number;
+  guests: number;
+  oversubscribed: boolean;
 }
 
 /** The runner drives load generators, timestampers and the evaluator through their own interfaces. */
@@ -29,6 +40,13 @@ export type TimestamperLike = Pick<Timestamper, "start">;
 export type CaptureResultLike = CaptureResult;
 export type EvalParamsLike = EvalParams;
 
+export interface NetLikeOptions {
+  prefix?: string;
+  /** Impairments from the run's loop variables and the links they go on (all when absent). */
+  impair?: Impairment;
+  impairLinks?: (string | number)[];
+}
+
 /** A loaded topology, opaque to the runner except for the names it looks up. */
 export type TopologyLike = object;
 
@@ -36,7 +54,9 @@ export interface RunnerDeps {
   loadTopology(file: string): Promise<TopologyLike>;
   /** Interface names per host of a loaded topology, to check `traffic:` endpoints before anything runs. */
   interfacesOf(topo: TopologyLike): Record<string, string[]>;
-  createNet(topo: TopologyLike, kinds: { host: string; link: string; switch?: string }, sys: Sys, opts: { prefix?: string }): NetLike;
+  createNet(topo: TopologyLike, kinds: { host: string; link: string; switch?: string }, sys: Sys, opts: NetLikeOptions): NetLike;
+  /** Why this machine cannot run a network of these kinds and impairments now (undefined = it can). Read-only probes. */
+  unavailable(topo: TopologyLike, kinds: { host: string; link: string; switch?: string }, sys: Sys, opts: NetLikeOptions): Promise<string | undefined>;
   /** Names of the node and link kinds that exist, to reject a typo before anything runs. */
   nodeKinds(): string[];
   linkKinds(): string[];

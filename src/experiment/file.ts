@@ -68,6 +68,8 @@ const globalsSchema = z.strictObject({
   node: kind.default("namespace"),
   link: kind.default("veth"),
   switch: kind.default("bridge"),
+  /** Links the `link_*` loop variables impair: indices (both directions) or NODE:IFNAME ends; all links when absent. */
+  impair_links: z.array(z.union([z.number().int().nonnegative(), z.string().regex(/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.@-]+$/, "expected a link index or NODE:IFNAME")])).min(1).optional(),
 });
 
 const evaluationSchema = z.strictObject({

@@ -4,6 +4,7 @@
  */
 import { InputError } from "../errors.js";
 import type { Experiment, LoopBlock, Scalar } from "./file.js";
+import { impairmentOfVariables, type Impairment } from "../topo/impair.js";
 
 /** Everything one run needs, resolved from globals and loop variables. */
 export interface RunParams {
@@ -21,6 +22,9 @@ export interface RunParams {
   measurementTime: number;
   /** Seconds. */
   warmUpTime: number;
+  /** Impairments from `link_*` loop variables, laid over the links `globals.impair_links` selects (all by default). */
+  impair?: Impairment;
+  impairLinks?: (string | number)[];
 }
 
 export interface PlannedRun {
@@ -97,6 +101,12 @@ export function resolveParams(exp: Experiment, vars: Record<string, Scalar>): Ru
     }
     topology = t;
   }
+  let impair: Impairment | undefined;
+  try {
+    impair = impairmentOfVariables(vars);
+  } catch (e) {
+    throw new InputError("EXPERIMENT_INVALID", (e as Error).message, { file: exp.file, hint: "impairment variables: docs/experiment.md, \"Link impairments as loop variables\"" });
+  }
   return {
     topology,
     rate: Number(rate),
@@ -109,6 +119,7 @@ export function resolveParams(exp: Experiment, vars: Record<string, Scalar>): Ru
     size: num(vars.size, g.size),
     measurementTime: num(vars.measurement_time, g.measurement_time),
     warmUpTime: num(vars.warm_up_time, g.warm_up_time),
+    ...(impair ? { impair, ...(g.impair_links ? { impairLinks: g.impair_links } : {}) } : {}),
   };
 }
 

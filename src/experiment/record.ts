@@ -12,9 +12,11 @@ import type { Scalar } from "./file.js";
 import type { HostFacts, Versions } from "./host.js";
 import type { RunParams } from "./plan.js";
 import type { DepartureGaps } from "../evaluate/gaps.js";
+import type { FidelityLike } from "./deps.js";
 
 /** "running" is only ever seen on disk when hynet died mid-run (kill -9, power cut): resume treats it as incomplete. */
-export type RunStatus = "running" | "ok" | "failed" | "aborted";
+/** "skipped": the machine could not run it (hynet run --skip-unrunnable); error.message says why. */
+export type RunStatus = "running" | "ok" | "failed" | "aborted" | "skipped";
 
 export interface RunRecord {
   name: string;
@@ -41,6 +43,8 @@ export interface RunRecord {
   /** Inter-departure gaps on the wire (the pre capture), from the evaluation. */
   departure_gaps?: DepartureGaps;
   irq?: { samples: number };
+  /** Runs with VM guests: their accelerator, the host's cores and the guests' vCPUs (docs/vm.md, "Fidelity"). */
+  fidelity?: FidelityLike;
 }
 
 export const RUN_JSON = "run.json";

@@ -16,6 +16,7 @@ import { formatLatency, formatShare, MISSING } from "../units/format.js";
 import { compressFile } from "./compress.js";
 import type { DepartureGaps } from "../evaluate/gaps.js";
 import type { CaptureResultLike, NetLike, RunnerDeps, TopologyLike } from "./deps.js";
+import { fidelityWarning, netOptions, recordSkippedRun, unrunnableError, unrunnableRuns } from "./runnable.js";
 import type { Experiment } from "./file.js";
 import { hostFacts, versions, type HostFacts, type Versions } from "./host.js";
 import { startIrqSampler, type IrqSampler } from "./irq.js";
@@ -31,6 +32,8 @@ export interface SeriesOptions {
   resume?: boolean;
   /** Stop the series at the first failed run. */
   failFast?: boolean;
+  /** Record runs this machine cannot run as skipped instead of refusing the series. */
+  skipUnrunnable?: boolean;
   /** Name prefix for everything the network creates (namespaces, links), so series and tests never collide. */
   prefix?: string;
   signal?: AbortSignal;
@@ -119,6 +122,11 @@ interface SeriesContext {
   progress: SeriesProgress;
 }
 
+function evaluationOf(exp: Experiment): RunRecord["evaluation"] {
+  const e = exp.evaluation;
+  return { bucket_size: e.bucket_size, trim_ms: e.trim_ms, num_worst: e.num_worst, strict_marker: e.strict_marker, formats: e.formats, flow_key: e.flow_key };
+}
+
 /** One run, start to end. Never throws for the run's own failures: they are in the returned record. */
 async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecord> {
   const { exp, sys, deps, signal } = ctx;
@@ -139,14 +147,7 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
     host: ctx.host,
     versions: ctx.versions,
     experiment: { file: exp.file, topology: p.topology, loadgen: exp.loadgen, timestamper: exp.timestamper },
-    evaluation: {
-      bucket_size: exp.evaluation.bucket_size,
-      trim_ms: exp.evaluation.trim_ms,
-      num_worst: exp.evaluation.num_worst,
-      strict_marker: exp.evaluation.strict_marker,
-      formats: exp.evaluation.formats,
-      flow_key: exp.evaluation.flow_key,
-    },
+    evaluation: evaluationOf(exp),
   };
   await writeRunRecord(runDir, rec);
 
@@ -169,13 +170,16 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
   try {
     setPhase("net_up");
     await clock.time("net_up", async () => {
-      const n = deps.createNet(ctx.topos.get(p.topology)!, { host: p.node, link: p.link, switch: p.switch }, sys, ctx.prefix ? { prefix: ctx.prefix } : {});
+      const n = deps.createNet(ctx.topos.get(p.topology)!, { host: p.node, link: p.link, switch: p.switch }, sys, netOptions(run, ctx.prefix));
       // A start that fails (or is interrupted) removes what it made itself; only a started net is ours to stop.
       await n.start(signal);
       net = n;
     });
     if (signal?.aborted) throw new AbortedError();
     const liveNet = net!;
+    rec.fidelity = liveNet.fidelity?.();
+    const fidelityNote = rec.fidelity && fidelityWarning(rec.fidelity);
+    if (fidelityNote) log.warn(`${run.name}: ${fidelityNote}`);
     const tx = resolveEndpoint(liveNet, exp.traffic.tx!);
     const pre = resolveEndpoint(liveNet, exp.traffic.pre!);
     const post = resolveEndpoint(liveNet, exp.traffic.post!);
@@ -464,6 +468,8 @@ export async function runSeries(exp: Experiment, o: SeriesOptions, sys: Sys, dep
   if (o.requireRoot !== false && !sys.isRoot()) {
     throw new PrivilegeError("`hynet run` creates network namespaces and sends raw frames");
   }
+  const cannot = await unrunnableRuns(exp, statuses.filter((s) => s.state !== "complete").map((s) => s.run), deps, sys, topos);
+  if (cannot.size && !o.skipUnrunnable) throw unrunnableError(exp, runs.length, cannot);
   await ensureDir(out);
   await writeFileAtomic(
     path.join(out, "plan.json"),
@@ -482,8 +488,17 @@ export async function runSeries(exp: Experiment, o: SeriesOptions, sys: Sys, dep
     }
     log.info(`resuming: ${complete.length} of ${runs.length} runs already complete`);
   }
-  const todo = statuses.filter((s) => s.state !== "complete").slice(0, o.limit);
+  const todo = statuses.filter((s) => s.state !== "complete" && !cannot.has(s.run.name)).slice(0, o.limit);
   const [host, vers] = await Promise.all([hostFacts(), versions(sys)]);
+  for (const { run } of statuses.filter((s) => cannot.has(s.run.name))) {
+    const why = cannot.get(run.name)!;
+    const experiment = { file: exp.file, topology: run.params.topology, loadgen: exp.loadgen, timestamper: exp.timestamper };
+    await recordSkippedRun(path.join(out, run.name), { name: run.name, index: run.index, variables: run.variables, params: run.params, host, versions: vers, experiment, evaluation: evaluationOf(exp) }, why, sys);
+    await ingestRuns(out, [path.join(out, run.name)], sys);
+    result.runs.push({ name: run.name, status: "skipped", error: why });
+    result.skipped++;
+    log.warn(`${run.name}: skipped — ${why}`);
+  }
   const progress = seriesProgress(sys.emit, () => Number(sys.monoNs()) / 1e9, ETA_GUESS_OVERHEAD_S);
   const ctx: SeriesContext = { exp, out, topos, deps, sys, signal: o.signal, prefix: o.prefix, host, versions: vers, progress };
 

@@ -3,8 +3,15 @@ import { evaluatePair } from "../evaluate/index.js";
 import { Net, nodeKinds, linkKinds, switchKinds, knownKinds } from "../net/index.js";
 import { loadgens } from "../traffic/registry.js";
 import { timestampers } from "../capture/registry.js";
-import { loadTopology, type Topology } from "../topo/index.js";
-import type { RunnerDeps } from "./deps.js";
+import { loadTopology, withLinkImpairments, type Topology } from "../topo/index.js";
+import type { Sys } from "../sys/index.js";
+import type { NetLikeOptions, RunnerDeps } from "./deps.js";
+
+/** A Net for one run: the run's impairment variables laid over the topology's links. Makes nothing yet. */
+function netOf(topo: Topology, kinds: Parameters<RunnerDeps["createNet"]>[1], sys: Sys, o: NetLikeOptions): Net {
+  const t = o.impair ? withLinkImpairments(topo, o.impair, o.impairLinks) : topo;
+  return new Net(t, kinds, sys, o.prefix ? { prefix: o.prefix } : {});
+}
 
 export async function defaultDeps(): Promise<RunnerDeps> {
   return {
@@ -16,7 +23,8 @@ export async function defaultDeps(): Promise<RunnerDeps> {
       for (const l of topo.links) for (const end of [l.a, l.b]) out[end.node]?.push(end.ifname);
       return out;
     },
-    createNet: (topo, kinds, sys, opts) => new Net(topo as Topology, kinds, sys, opts),
+    createNet: (topo, kinds, sys, opts) => netOf(topo as Topology, kinds, sys, opts),
+    unavailable: (topo, kinds, sys, opts) => netOf(topo as Topology, kinds, sys, opts).unavailable(),
     nodeKinds: () => Object.keys(nodeKinds),
     linkKinds: () => Object.keys(linkKinds),
     switchKinds: () => Object.keys(switchKinds),

@@ -115,6 +115,8 @@ export interface NodeInfo {
 
 export interface NodeKind {
   readonly name: string;
+  /** Optional: why this machine cannot run this kind now (undefined = it can). Read-only probes. */
+  unavailable?(sys: Sys): Promise<string | undefined>;
   /** Make the nodes (no interfaces configured yet). Record every resource first. */
   create(nodes: NodePlan[], ctx: NetContext): Promise<void>;
   /** Where a link end belonging to `intf` of `node` must be created. Pure: no system calls. */
@@ -143,6 +145,8 @@ export interface LinkPlan {
 
 export interface LinkKind {
   readonly name: string;
+  /** Optional: why this machine cannot run this kind now (undefined = it can). Read-only probes. */
+  unavailable?(sys: Sys): Promise<string | undefined>;
   /** Create every link's two ends where `at` says. Record every resource first. */
   create(links: LinkPlan[], ctx: NetContext): Promise<void>;
   /** Remove the links. Must not fail when they are half made or already gone (e.g. removed with their namespace). */

@@ -25,6 +25,9 @@ import {
   type SwitchPlan,
 } from "./kinds.js";
 import { linkKind, nodeKind, switchKind } from "./registry.js";
+import { applyImpairments, hostImpairmentProblem, LinkQdiscMissingError, type ImpairTarget } from "./impair.js";
+import type { Impairment } from "../topo/impair.js";
+import { machineFacts } from "../sys/proc.js";
 import { cleanRecords } from "./clean.js";
 import { listStates, ownerAliveOrDetached, readState, StateFile, stateDir, workDirOf, type NetHeader, type NetState } from "./state.js";
 
@@ -73,6 +76,39 @@ interface Plan {
   nodes: NodePlan[];
   switches: SwitchPlan[];
   links: LinkPlan[];
+}
+
+/** One direction of a link: "a" = a→b, shaped on end a's egress. */
+export type LinkDirection = "a" | "b";
+
+/** One impaired direction of a link and the device whose egress carries it. */
+interface ImpairedDirection {
+  link: LinkPlan;
+  from: LinkDirection;
+  imp: Impairment;
+  target: ImpairTarget;
+}
+
+/**
+ * How faithful a run with VM guests can be on this machine: the guests'
+ * accelerator, the host's cores and the vCPUs the guests ask for. With
+ * more vCPUs than cores (vm_opt's idle=poll spins every one) guests steal
+ * each other's time, and latencies say more about the host than the DuT.
+ */
+export interface Fidelity {
+  /** "kvm" or "tcg" (both when guests differ). */
+  accel: string;
+  host_cores: number;
+  guest_vcpus: number;
+  guests: number;
+  /** True when guest_vcpus > host_cores. */
+  oversubscribed: boolean;
+}
+
+/** How errors and `hynet link set` name a link: `link 2 (h1:h1-eth0 → h2:h2-eth0)`. */
+export function linkLabel(l: LinkPlan, from: LinkDirection = "a"): string {
+  const [x, y] = from === "a" ? [l.a, l.b] : [l.b, l.a];
+  return `link ${l.index} (${x.node}:${x.intf.ifname} → ${y.node}:${y.intf.ifname})`;
 }
 
 export class Net {
@@ -201,6 +237,9 @@ export class Net {
     if (!this.sys.dryRun) this.openState();
     const plan = this.getPlan();
     const ctx = this.ctx();
+    // A qdisc this kernel lacks stops the start before anything is made.
+    const missing = await this.impairmentProblems();
+    if (missing.length) throw missing[0];
     try {
       this.check();
       for (const [k, group] of groupBy(plan.nodes, (n) => n.kind)) await nodeKind(k).create(group, ctx);
@@ -221,6 +260,8 @@ export class Net {
       for (const [k, group] of groupBy(plan.switches, (s) => s.kind)) await switchKind(k).start(group, ctx);
       this.check();
       for (const [k, group] of groupBy(plan.nodes, (n) => n.kind)) await nodeKind(k).start(group, ctx);
+      this.check();
+      for (const d of this.impairedDirections()) await applyImpairments(ctx, d.target, d.imp);
       this.check();
     } catch (e) {
       log.warn(`start failed, removing what was made: ${(e as Error).message}`);
@@ -258,6 +299,101 @@ export class Net {
       this._prefix = randomPrefix();
       this.plan = undefined;
     }
+  }
+
+  /** Where the egress of a link end is shaped: its device in a namespace, or its interface inside a guest. */
+  private impairTarget(l: LinkPlan, from: LinkDirection): ImpairTarget {
+    const plan = this.getPlan();
+    const end = l[from];
+    const link = linkLabel(l, from);
+    const n = plan.nodes.find((x) => x.spec.name === end.node);
+    if (n && nodeKind(n.kind).describe(n, this.ctx()).netns === undefined) {
+      const ctx = this.ctx();
+      return { ifname: end.intf.ifname, link, guest: (argv) => nodeKind(n.kind).cmd(n, argv, ctx) };
+    }
+    return { netns: end.at.netns, ifname: end.at.ifname, link };
+  }
+
+  private impairedDirections(): ImpairedDirection[] {
+    return this.getPlan().links.flatMap((link) =>
+      (["a", "b"] as const).flatMap((from) => {
+        const imp = from === "a" ? link.spec.impair?.aToB : link.spec.impair?.bToA;
+        return imp ? [{ link, from, imp, target: this.impairTarget(link, from) }] : [];
+      }),
+    );
+  }
+
+  /** Impairments this machine cannot apply (a qdisc its kernel lacks), one error per link direction. Read-only. */
+  async impairmentProblems(): Promise<LinkQdiscMissingError[]> {
+    const out: LinkQdiscMissingError[] = [];
+    for (const d of this.impairedDirections()) {
+      if (d.target.guest) continue;
+      const p = await hostImpairmentProblem(d.imp);
+      if (p) out.push(new LinkQdiscMissingError(p.qdisc, d.target.link, "this machine's kernel", this.topology.file));
+    }
+    return out;
+  }
+
+  /**
+   * Why this machine cannot run this network now (undefined = it can): a
+   * kind that says so, or an impairment whose qdisc the kernel lacks.
+   * Read-only probes; `hynet plan` shows the reason, `hynet run` refuses.
+   */
+  async unavailable(): Promise<string | undefined> {
+    const plan = this.getPlan();
+    const kinds: { kind: { unavailable?(sys: Sys): Promise<string | undefined> }; what: string }[] = [
+      ...[...new Set(plan.nodes.map((n) => n.kind))].map((k) => ({ kind: nodeKind(k), what: `node kind ${k}` })),
+      ...[...new Set(plan.links.map((l) => l.kind))].map((k) => ({ kind: linkKind(k), what: `link kind ${k}` })),
+    ];
+    for (const { kind, what } of kinds) {
+      const why = await kind.unavailable?.(this.sys);
+      if (why) return `${what}: ${why}`;
+    }
+    const missing = await this.impairmentProblems();
+    return missing.length ? `${missing[0].message}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ""}` : undefined;
+  }
+
+  /** The fidelity note of a started network with VM guests (undefined without guests). */
+  fidelity(): Fidelity | undefined {
+    const plan = this.getPlan();
+    const ctx = this.ctx();
+    const guests = plan.nodes.map((n) => nodeKind(n.kind).describe(n, ctx)).filter((d) => d.netns === undefined && d.details?.accel !== undefined);
+    if (guests.length === 0) return undefined;
+    const vcpus = guests.reduce((a, d) => a + Number(d.details?.vcpus ?? 1), 0);
+    const cores = machineFacts().cpus;
+    const accel = [...new Set(guests.map((d) => String(d.details?.accel)))].join("+");
+    return { accel, host_cores: cores, guest_vcpus: vcpus, guests: guests.length, oversubscribed: vcpus > cores };
+  }
+
+  /**
+   * A link named the way `hynet link set` takes it: its index in the topology
+   * (both directions), or one end `NODE:IFNAME` (the direction leaving there).
+   */
+  linkRef(ref: string): { index: number; from: LinkDirection[] } {
+    const links = this.getPlan().links;
+    const known = `0 to ${links.length - 1}, or an end: ${links.flatMap((l) => [l.a, l.b].map((e) => `${e.node}:${e.intf.ifname}`)).join(", ")}`;
+    if (/^\d+$/.test(ref)) {
+      const index = Number(ref);
+      if (!links[index]) throw new UsageError(`${this.topology.name} has no link ${ref}`, { hint: `links: ${known}` });
+      return { index, from: ["a", "b"] };
+    }
+    const [node, ifname] = ref.split(":");
+    for (const l of links) {
+      for (const from of ["a", "b"] as const) {
+        if (l[from].node === node && l[from].intf.ifname === ifname) return { index: l.index, from: [from] };
+      }
+    }
+    throw new UsageError(`${this.topology.name} has no link end "${ref}"`, { hint: `links: ${known}` });
+  }
+
+  /**
+   * Change a running link's impairments (`hynet link set`): `imp` replaces
+   * what the direction had (undefined = none). `from` "a" is a→b.
+   */
+  async setImpairment(index: number, from: LinkDirection, imp: Impairment | undefined): Promise<void> {
+    const l = this.getPlan().links[index];
+    if (!l) throw new UsageError(`${this.topology.name} has no link ${index}`, { hint: `links are numbered 0 to ${this.getPlan().links.length - 1} in file order (hynet show lists them)` });
+    await applyImpairments(this.ctx(), this.impairTarget(l, from), imp);
   }
 
   /** Take the network down; nothing it made is left behind. */

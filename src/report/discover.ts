@@ -24,6 +24,21 @@ export interface RunRef {
   error?: string;
   /** Number of test flows the load generator sent, when known. */
   flows?: number;
+  /** Runs with VM guests: accelerator, host cores and guest vCPUs, in words (run.json's `fidelity`). */
+  fidelity?: string;
+}
+
+interface FidelityJson {
+  accel?: string;
+  host_cores?: number;
+  guest_vcpus?: number;
+  oversubscribed?: boolean;
+}
+
+/** "guests on TCG: 14 vCPUs on 2 host cores (oversubscribed)". */
+export function fidelityText(f: FidelityJson | undefined): string | undefined {
+  if (!f || typeof f.accel !== "string") return undefined;
+  return `guests on ${f.accel.toUpperCase()}: ${f.guest_vcpus ?? "?"} vCPUs on ${f.host_cores ?? "?"} host cores${f.oversubscribed ? " (oversubscribed: guests take turns on the cores)" : ""}`;
 }
 
 /** "rate50000-linkveth-nodenamespace-burst1" → {rate: 50000, link: "veth", node: "namespace", burst: 1}. */
@@ -51,8 +66,9 @@ async function readRun(dir: string, name: string): Promise<RunRef> {
   let status = "ok";
   let error: string | undefined;
   let flows: number | undefined;
+  let fidelity: string | undefined;
   if (await exists(runJson)) {
-    let r: { variables?: Record<string, Scalar>; status?: string; error?: unknown; params?: { flows?: number } };
+    let r: { variables?: Record<string, Scalar>; status?: string; error?: unknown; params?: { flows?: number }; fidelity?: FidelityJson };
     try {
       r = JSON.parse(await readText(runJson)) as typeof r;
     } catch (e) {
@@ -69,8 +85,9 @@ async function readRun(dir: string, name: string): Promise<RunRef> {
     }
     const f = Number(r.params?.flows ?? r.variables?.flows);
     if (Number.isInteger(f) && f > 0) flows = f;
+    fidelity = fidelityText(r.fidelity);
   }
-  return { name, dir, variables, status, error, flows };
+  return { name, dir, variables, status, error, flows, ...(fidelity ? { fidelity } : {}) };
 }
 
 /** The runs in `resultsDir`, sorted by name; a clear error when there are none. */

@@ -113,6 +113,7 @@ export function runPage(m: RunMeta, s: SummaryJson | undefined, f: Formats): str
   const body = `<nav><a href="../../index.html">← series</a></nav>
 <h1>${esc(m.name)}</h1>
 <p>${vars || "<span class=muted>no loop variables</span>"} · status <b>${esc(m.status)}</b>${m.error ? ` — ${esc(m.error)}` : ""}</p>
+${m.fidelity ? `<p class="fidelity">Fidelity: ${esc(m.fidelity)}</p>` : ""}
 ${summaryTable(s)}
 ${m.notes.length ? `<ul>${m.notes.map((n) => `<li class="muted">${esc(n)}</li>`).join("")}</ul>` : ""}
 ${m.figures.length ? `<div class="grid">${m.figures.map((fig) => figureBlock(fig, "", f)).join("\n")}</div>` : `<p class="muted">No figures: no evaluated results in this run folder.</p>`}
@@ -188,6 +189,14 @@ export interface IndexInput {
   formats: Formats;
 }
 
+/** One line per distinct fidelity note of the series' VM runs, with how many runs it applies to. */
+function fidelityNotes(runs: RunMeta[]): string {
+  const by = new Map<string, number>();
+  for (const r of runs) if (r.fidelity) by.set(r.fidelity, (by.get(r.fidelity) ?? 0) + 1);
+  if (by.size === 0) return "";
+  return `<ul class="fidelity">${[...by].map(([t, n]) => `<li>Fidelity (${n} run${n === 1 ? "" : "s"}): ${esc(t)}</li>`).join("")}</ul>`;
+}
+
 export function indexPage(i: IndexInput): string {
   const cfgs = configs(i.runs);
   const cols = columns(i.runs);
@@ -195,6 +204,7 @@ export function indexPage(i: IndexInput): string {
   const notOk = i.runs.filter((r) => r.status !== "ok");
   const body = `<h1>${esc(i.title)}</h1>
 <p class="muted">${i.runs.length} runs (${ok} ok${notOk.length ? `, ${notOk.length} not` : ""}) from <code>${esc(i.resultsDir)}</code> · written ${esc(i.generatedAt)} by hynet report</p>
+${fidelityNotes(i.runs)}
 <nav><a href="#matrix">Matrix of runs</a><a href="#overlay">HDR by configuration</a><a href="#figure4">Figure 4: packet rate</a>${cfgs.map((c) => `<a href="#fig4-${esc(c.id)}">${esc(c.label)}</a>`).join("")}</nav>
 <h2 id="matrix">Matrix of runs</h2>
 ${matrix(i.runs, cfgs, cols)}

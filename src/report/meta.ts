@@ -22,6 +22,8 @@ export interface RunMeta {
   href: string;
   figures: FigureMeta[];
   notes: string[];
+  /** Accelerator and vCPUs against host cores, for runs with VM guests. */
+  fidelity?: string;
   /** Fraction of pre packets never seen post (0..1), when known. */
   loss?: number;
   p9999_ns?: number;

@@ -78,6 +78,7 @@ export async function reportRun(ref: RunRef, outDir: string, o: RunReportOptions
     href,
     figures,
     notes: data.notes,
+    ...(ref.fidelity ? { fidelity: ref.fidelity } : {}),
     loss: lossOf(data),
     p9999_ns: p9999Of(data),
     p99_ns: data.summary?.latency_ns?.p99 ?? undefined,

@@ -52,6 +52,14 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** The absolute path of `program` on $PATH, or undefined (read-only: nothing is run). */
+export function findOnPath(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    if (dir && existsSync(`${dir}/${program}`)) return `${dir}/${program}`;
+  }
+  return undefined;
+}
+
 /** Whether the KVM device node exists (it says nothing about whether KVM works: see src/net/vm/accel.ts). */
 export function kvmDeviceExists(): boolean {
   return existsSync("/dev/kvm");

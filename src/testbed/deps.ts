@@ -282,6 +282,9 @@ export function testbedDeps(local: RunnerDeps, s: TestbedSession, exp: Experimen
   let runIndex = 0;
   return {
     ...local,
+    // The kinds run on the DuT, not here: probing this machine would refuse a `vm` run because the
+    // runner lacks QEMU. The DuT's preflight checks its own tools; a kind it cannot run fails that run.
+    unavailable: async () => undefined,
     async loadTopology(file) {
       const topo = await local.loadTopology(file);
       const dest = `${dut.work_dir}/${s.seriesId}/topology-${remoteTopo.size}-${path.basename(file)}`;

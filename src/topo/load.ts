@@ -34,7 +34,9 @@ function schemaError(err: z.ZodError): TopoError {
     return new TopoError("TOPO_UNKNOWN_FIELD", [...p, issue.keys[0]], `unknown field "${issue.keys[0]}"`, "check the spelling; docs/topology.md lists the fields");
   }
   if (issue.code === "invalid_union") {
-    return new TopoError("TOPO_SCHEMA", p, "expected a node name or { node, ifname, addrs, mac, mtu }");
+    const isEnd = p.length === 3 && p[0] === "links" && (p[2] === "a" || p[2] === "b");
+    const first = issue.errors[0]?.[0]?.message.replace(/^Invalid input: /, "");
+    return new TopoError("TOPO_SCHEMA", p, isEnd || !first ? "expected a node name or { node, ifname, addrs, mac, mtu }" : first);
   }
   return new TopoError("TOPO_SCHEMA", p, issue.message.replace(/^Invalid input: /, ""));
 }

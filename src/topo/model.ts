@@ -4,6 +4,7 @@
  * interface has its name, every neighbour its device), so the kinds that
  * bring it up never guess.
  */
+import type { LinkImpairments } from "./impair.js";
 
 /** A route in a host's main table. `dst` is a CIDR or "default". */
 export interface RouteSpec {
@@ -85,6 +86,8 @@ export interface LinkSpec {
   /** Link kind for this link only; the Net's default when absent. */
   kind?: string;
   params: Record<string, unknown>;
+  /** Delay, jitter, loss, rate, queue per direction; absent = an unimpaired link. */
+  impair?: LinkImpairments;
 }
 
 export interface Topology {

@@ -4,6 +4,7 @@
  * checked, each failure naming the field it is about. No system calls.
  */
 import { InputError } from "../errors.js";
+import { isImpaired, type LinkImpairments } from "./impair.js";
 import { inSubnet, ipFamily, isUnicastMac, parseCidr } from "./addr.js";
 import {
   IFNAME_MAX,
@@ -91,6 +92,7 @@ export interface RawLink {
   b: RawEnd;
   kind?: string;
   params?: Record<string, unknown>;
+  impair?: LinkImpairments;
 }
 
 export interface RawTopology {
@@ -276,7 +278,7 @@ export function resolveTopology(raw: RawTopology, file?: string): Topology {
       checkMtu(e.mtu, [...p, "mtu"]);
       return { node: e.node, ifname, addrs, ...(e.mac ? { mac: e.mac } : {}), ...(e.mtu ? { mtu: e.mtu } : {}) };
     };
-    return { a: end("a"), b: end("b"), ...(l.kind !== undefined ? { kind: l.kind } : {}), params: l.params ?? {} };
+    return { a: end("a"), b: end("b"), ...(l.kind !== undefined ? { kind: l.kind } : {}), params: l.params ?? {}, ...(isImpaired(l.impair) ? { impair: l.impair } : {}) };
   });
   for (const h of hosts) {
     const intfs = [

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { RawTopology } from "./resolve.js";
+import { linkParamsSchema } from "./impair.js";
 
 const str = z.string();
 const sysctls = z.record(str, z.union([str, z.number()]));
@@ -37,7 +38,8 @@ const host = z
   .nullable();
 
 const sw = z.strictObject({ kind: str.optional(), params: z.record(str, z.unknown()).optional() }).nullable();
-const link = z.strictObject({ a: end, b: end, kind: str.optional(), params: z.record(str, z.unknown()).optional() });
+// A link's params are its impairments (src/topo/impair.ts): a strict schema, so a misspelt key is an error, not a no-op.
+const link = z.strictObject({ a: end, b: end, kind: str.optional(), params: linkParamsSchema.optional() });
 
 export const topologySchema = z
   .strictObject({
@@ -71,6 +73,6 @@ export const topologySchema = z
             },
       ]),
       switches: Object.entries(t.switches ?? {}).map(([n, s]) => [n, s ?? {}]),
-      links: t.links ?? [],
+      links: (t.links ?? []).map(({ params, ...l }) => ({ ...l, ...(params ? { impair: params } : {}) })),
     }),
   );

@@ -10,6 +10,7 @@
  *   const topology = t.build();
  */
 import type { Topology } from "./model.js";
+import type { LinkImpairments } from "./impair.js";
 import { resolveTopology, TopoError, type RawEnd, type RawExternal, type RawHost, type RawLink, type RawNeighbor, type RawRoute, type RawSwitch } from "./resolve.js";
 
 export type HostOptions = RawHost;
@@ -20,6 +21,8 @@ export interface LinkOptions {
   b?: Omit<RawEnd, "node">;
   kind?: string;
   params?: Record<string, unknown>;
+  /** Delay, loss, rate… per direction (docs/topology.md, "Link impairments"). */
+  impair?: LinkImpairments;
 }
 
 /** What addHost/addSwitch/addLink return: the name, to pass on (as in Mininet). */
@@ -53,7 +56,7 @@ export class Topo {
 
   /** Link node `a` to node `b`; returns the link's index. */
   addLink(a: string, b: string, opts: LinkOptions = {}): number {
-    this.links.push({ a: { ...opts.a, node: a }, b: { ...opts.b, node: b }, kind: opts.kind, params: opts.params });
+    this.links.push({ a: { ...opts.a, node: a }, b: { ...opts.b, node: b }, kind: opts.kind, params: opts.params, ...(opts.impair ? { impair: opts.impair } : {}) });
     return this.links.length - 1;
   }
 

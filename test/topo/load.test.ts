@@ -3,20 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadTopology, parseTopology, TopoError } from "../../src/topo/index.js";
-import { HynetError } from "../../src/errors.js";
+import { fails } from "./helpers.js";
 import { renderError } from "../../src/cli/render.js";
 
 const PAPER = path.join(import.meta.dirname, "../../examples/paper/topology.yaml");
 
-function fails(text: string): HynetError {
-  try {
-    parseTopology(text, "t.yaml");
-  } catch (e) {
-    if (e instanceof HynetError) return e;
-    throw e;
-  }
-  throw new Error("expected the topology to be rejected");
-}
 
 describe("the paper topology file", () => {
   it("has 7 chain hosts and lg, 6 chain links in alternating direction with /24 and /32 ends", async () => {

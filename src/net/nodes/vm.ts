@@ -23,7 +23,7 @@ import { logger } from "../../events.js";
 import type { CmdOptions, CmdResult, Endpoint, IntfPlan, NetContext, NodeInfo, NodeKind, NodePlan, Resource } from "../kinds.js";
 import { ipBatch } from "../ip.js";
 import { moveExternalsIn, moveExternalsOut } from "../external.js";
-import { hostTscKhz, onlineCpus, processAlive } from "../../sys/qemu.js";
+import { findOnPath, hostTscKhz, onlineCpus, processAlive } from "../../sys/qemu.js";
 import { agentFire, agentRun, scriptFor } from "../vm/agent.js";
 import { chooseAccel, type AccelChoice } from "../vm/accel.js";
 import { cacheRoot, defaultGuestImage, type GuestImage } from "../vm/image.js";
@@ -270,6 +270,10 @@ export function makeVmKind(o: VmKindOptions): NodeKind {
   return {
     name: o.name,
 
+    async unavailable() {
+      return findOnPath("qemu-system-x86_64") ? undefined : "QEMU (qemu-system-x86_64) is not installed: bash scripts/setup.sh installs it";
+    },
+
     async create(nodes, ctx) {
       for (const n of nodes) {
         await ctx.record({ type: "netns", name: ctx.nsName(n.spec.name) });
@@ -306,6 +310,8 @@ export function makeVmKind(o: VmKindOptions): NodeKind {
       // All guests boot at once; QEMU's -daemonize returns as soon as each one runs.
       await Promise.all(nodes.map((n, gi) => bootOne(n, ctx, images[gi], accel, tscKhz)));
       if (ctx.sys.dryRun) return;
+      // describe() (and so the run's fidelity note) reads it back, in this process or a later one.
+      for (const n of nodes) await fsp.writeFile(path.join(vmPaths(ctx, n.spec.name).dir, "accel"), accel.accel);
       await Promise.all(
         nodes.map((n) => {
           const s = Number(extraStr(n, "boot_timeout") ?? (accel.accel === "kvm" ? 60 : 300));
@@ -348,15 +354,19 @@ export function makeVmKind(o: VmKindOptions): NodeKind {
     describe(node: NodePlan, ctx: NetContext): NodeInfo {
       const p = vmPaths(ctx, node.spec.name);
       let pid: number | undefined;
+      let accel: string | undefined;
       try {
         pid = Number(readFileSync(p.pid, "utf8").trim()) || undefined;
+        accel = readFileSync(path.join(p.dir, "accel"), "utf8").trim();
       } catch {
-        pid = undefined;
+        // not booted (yet)
       }
       return {
         details: {
           hostNetns: ctx.nsName(node.spec.name),
           pid,
+          accel,
+          vcpus: node.spec.params.cpus ?? 1,
           agent: p.agent,
           qmp: p.qmp,
           console: p.console,

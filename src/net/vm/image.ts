@@ -48,7 +48,13 @@ export const GUEST_MODULES = [
   // 2.5 MB that every guest unpacks at boot, so other filesystems come with the user's own initrd).
   "virtio_blk",
   "squashfs",
+  // Link impairments inside the guest (src/net/impair.ts): delay, jitter and loss, and rate.
+  "sch_netem",
+  "sch_tbf",
 ];
+
+/** netem's delay distribution tables, where tc looks for them (Debian's iproute2 path), copied into the guest with tc. */
+const TC_TABLES = ["normal", "pareto", "paretonormal"].map((d) => `/usr/lib/x86_64-linux-gnu/tc/${d}.dist`);
 
 export interface GuestImage {
   /** What QEMU's -kernel gets: the PVH vmlinux when there is one, else the bzImage. */
@@ -260,12 +266,13 @@ async function buildInitrd(sys: Sys, k: KernelDir, guestDir: string): Promise<st
   const agent = await fsp.readFile(path.join(guestDir, "agent.sh"));
   const busybox = await hostProgram(sys, "busybox");
   const ip = await hostProgram(sys, "ip");
+  const tc = await hostProgram(sys, "tc");
   const h = createHash("sha256");
   h.update(`v${BUILDER_VERSION}\0`).update(init).update("\0").update(agent);
   // Only GUEST_MODULES go in (the cache may hold more); the set is part of the initrd's identity.
   const modules = GUEST_MODULES.map((m) => `${m}.ko`).filter((f) => existsSync(path.join(k.dir, "modules", f)));
   h.update(`\0${modules.join(",")}`);
-  for (const p of [busybox, ip]) {
+  for (const p of [busybox, ip, tc]) {
     const st = await fsp.stat(p);
     h.update(`\0${p}:${st.size}:${st.mtimeMs}`);
   }
@@ -284,7 +291,10 @@ async function buildInitrd(sys: Sys, k: KernelDir, guestDir: string): Promise<st
     // iproute2's ip replaces busybox's (which lacks e.g. `neigh replace … nud permanent`, `-j`).
     await fsp.rm(path.join(stage, "bin", "ip"), { force: true });
     await copyInto(stage, ip, "bin/ip");
-    for (const prog of [busybox, ip]) {
+    await fsp.rm(path.join(stage, "bin", "tc"), { force: true });
+    await copyInto(stage, tc, "bin/tc");
+    for (const t of TC_TABLES.filter((f) => existsSync(f))) await copyInto(stage, t, t);
+    for (const prog of [busybox, ip, tc]) {
       const r = await sys.run(["ldd", prog], { check: false });
       for (const lib of lddPaths(r.stdout)) await copyInto(stage, await fsp.realpath(lib), lib);
     }
