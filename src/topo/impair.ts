@@ -7,7 +7,6 @@
  * No system calls: src/net/impair.ts turns this into tc commands.
  */
 import { z } from "zod";
-import type { LinkSpec, Topology } from "./model.js";
 
 export const JITTER_DISTRIBUTIONS = ["normal", "pareto", "paretonormal", "uniform"] as const;
 export type JitterDistribution = (typeof JITTER_DISTRIBUTIONS)[number];
@@ -230,28 +229,4 @@ export function impairmentOfVariables(vars: Record<string, string | number | boo
     const m = /^([a-z_]+): (.*)$/.exec((e as Error).message);
     throw new Error(m ? `loop variable \`${LOOP_VARIABLE_PREFIX}${m[1]}\`: ${m[2]}` : (e as Error).message);
   }
-}
-
-/**
- * The topology with `imp` laid over the impairments of the links `refs`
- * selects (all links when absent): a link index selects both directions,
- * `NODE:IFNAME` the direction leaving through that end. Keys of `imp`
- * replace the file's; the file's other keys stay.
- */
-export function withLinkImpairments(t: Topology, imp: Impairment, refs?: (string | number)[]): Topology {
-  const pick = (index: number, from: "a" | "b"): boolean => {
-    if (!refs) return true;
-    const l = t.links[index];
-    return refs.some((r) => String(r) === String(index) || r === `${l[from].node}:${l[from].ifname}`);
-  };
-  for (const r of refs ?? []) {
-    const ok = t.links.some((l, i) => String(r) === String(i) || r === `${l.a.node}:${l.a.ifname}` || r === `${l.b.node}:${l.b.ifname}`);
-    if (!ok) throw new Error(`${t.name} has no link ${typeof r === "number" ? r : `end "${r}"`} (links are 0 to ${t.links.length - 1}, or NODE:IFNAME)`);
-  }
-  const links: LinkSpec[] = t.links.map((l, i) => {
-    const aToB = pick(i, "a") ? { ...l.impair?.aToB, ...imp } : l.impair?.aToB;
-    const bToA = pick(i, "b") ? { ...l.impair?.bToA, ...imp } : l.impair?.bToA;
-    return { ...l, impair: { ...(aToB ? { aToB } : {}), ...(bToA ? { bToA } : {}) } };
-  });
-  return { ...t, links };
 }
