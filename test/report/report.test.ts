@@ -248,6 +248,27 @@ describe("bad input gives one clear error line", () => {
     expect(e.file).toMatch(/hist\.csv$/);
   });
 
+  it("a flows-percentiles.csv without key columns is an error naming the file and line", async () => {
+    const results = path.join(tmp, "flow-keys-bad");
+    const r = { rate: 1000, node: "namespace", link: "veth", packets: 50, seconds: 2 };
+    const dir = writeRun(results, r);
+    writeFileSync(path.join(dir, "eval", `latencies-pre-${runName(r)}.pcap.zst.trim_ms0.flows-percentiles.csv`), "percentile,latency\n0.5,100\n");
+    const e = await expectError(writeReport(results, path.join(tmp, "o-flow-keys-bad"), sys, { jobs: 1 }), "REPORT_BAD_CSV");
+    expect(e.file).toMatch(/flows-percentiles\.csv$/);
+    expect(e.line).toBe(1);
+  });
+
+  it("a run with only some files gets the figures it can, and says what is missing", async () => {
+    const results = path.join(tmp, "partial");
+    const dir = writeRun(results, { rate: 1000, node: "namespace", link: "veth", packets: 50, seconds: 2, omit: ["worst", "latencyFlows", "irq", "hist"] });
+    const out = path.join(tmp, "o6");
+    const r = await writeReport(results, out, sys, { jobs: 1 });
+    expect(r.figures).toBe(3 + 1); // hdr, packet rate, jitter + overlay
+    expect(existsSync(path.join(out, "runs", path.basename(dir), "index.html"))).toBe(true);
+  });
+});
+
+describe("per-flow figures from the evaluator's flow keys", () => {
   it("per-flow figures read flows-percentiles.csv when present: flows labelled by the evaluator's key, its numbers as written", async () => {
     const results = path.join(tmp, "flow-keys");
     const r = { rate: 1000, node: "namespace", link: "veth", packets: 50, seconds: 2 };
@@ -273,25 +294,6 @@ describe("bad input gives one clear error line", () => {
     const page = readFileSync(path.join(out, "runs", runName(r), "index.html"), "utf8");
     expect(page).toContain("flows by the evaluator&#39;s key src,dst,srcport,dstport");
     expect(page).not.toContain("inferred");
-  });
-
-  it("a flows-percentiles.csv without key columns is an error naming the file and line", async () => {
-    const results = path.join(tmp, "flow-keys-bad");
-    const r = { rate: 1000, node: "namespace", link: "veth", packets: 50, seconds: 2 };
-    const dir = writeRun(results, r);
-    writeFileSync(path.join(dir, "eval", `latencies-pre-${runName(r)}.pcap.zst.trim_ms0.flows-percentiles.csv`), "percentile,latency\n0.5,100\n");
-    const e = await expectError(writeReport(results, path.join(tmp, "o-flow-keys-bad"), sys, { jobs: 1 }), "REPORT_BAD_CSV");
-    expect(e.file).toMatch(/flows-percentiles\.csv$/);
-    expect(e.line).toBe(1);
-  });
-
-  it("a run with only some files gets the figures it can, and says what is missing", async () => {
-    const results = path.join(tmp, "partial");
-    const dir = writeRun(results, { rate: 1000, node: "namespace", link: "veth", packets: 50, seconds: 2, omit: ["worst", "latencyFlows", "irq", "hist"] });
-    const out = path.join(tmp, "o6");
-    const r = await writeReport(results, out, sys, { jobs: 1 });
-    expect(r.figures).toBe(3 + 1); // hdr, packet rate, jitter + overlay
-    expect(existsSync(path.join(out, "runs", path.basename(dir), "index.html"))).toBe(true);
   });
 });
 
