@@ -53,7 +53,7 @@ export const evaluateCommand: CommandSpec = {
     "matches packets by (id, srcport, dstport) and writes, into --out DIR (default: the pre capture's folder), the reference outputs " +
     "(B.bucket_size{b}.trim_ms{t}.hist.csv, B.trim_ms{t}.num_worst{w}.worst.csv, B.trim_ms{t}.percentiles.csv, B.trim_ms{t}.transferrate.csv, " +
     "B.trim_ms{t}.packetratepre/post.csv, B.latency-flows.csv, B.bucket_size{b}.trim_ms{t}.jitterpre/post.csv; B = the pre file's name) plus " +
-    "B.summary.json, B.trim_ms{t}.flows.csv, B.trim_ms{t}.hdr.csv and B.latency-flows.parquet. Several pairs run in parallel (--jobs). " +
+    "B.summary.json, B.trim_ms{t}.flows.csv, B.trim_ms{t}.flows-percentiles.csv, B.trim_ms{t}.hdr.csv and B.latency-flows.parquet. Several pairs run in parallel (--jobs). " +
     "All files of a pair appear together, only when all are complete. See docs/evaluate.md.",
   args: [{ name: "pre", description: "pre capture(s), or folder(s) of latencies-pre-* captures", required: true, variadic: true }],
   options: [

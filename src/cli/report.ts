@@ -17,7 +17,7 @@ export const reportCommand: CommandSpec = {
     { name: "open", type: "boolean", description: "open index.html in a browser (xdg-open) when there is a display; otherwise print its path" },
     { name: "jobs", short: "j", type: "number", value: "N", description: "threads drawing figures (default: the number of cores)" },
     { name: "worst", type: "number", value: "N", description: "points in the worst-of timeseries (default 1000; the evaluator keeps num_worst)", default: 1000 },
-    { name: "flow-file-limit", type: "number", value: "MIB", description: "read B.latency-flows.csv for the per-flow figures only up to this size", default: 256 },
+    { name: "flow-file-limit", type: "number", value: "MIB", description: "eval folders without flows-percentiles.csv: read B.latency-flows.csv for the per-flow figures only up to this size", default: 256 },
   ],
   examples: ["hynet report results/paper", "hynet report results/paper --out /tmp/paper-report --open"],
   async run(args, opts, { sys, signal }) {

@@ -10,12 +10,14 @@ import type { EvalKernels } from "../sys/kernels.js";
 import { bigArray } from "../sys/memory.js";
 import type { PairEngine } from "./engine.js";
 import { percentileRank } from "./percentile.js";
+import { PERCENTILE_LEVELS } from "./percentiles.js";
 import { radixSort } from "./sort.js";
 import type { LatencyStats } from "./latency.js";
 
 /** 2^33 − 1: latencies are below 5 s < 2^33 ns, so (2^33 − 1 − latency) fits 33 bits of the sort key. */
 export const LAT_MAX = 8589934591;
 const TWO32 = 4294967296;
+const LEVELS = PERCENTILE_LEVELS.map(Number);
 
 
 export interface SideStats {
@@ -47,6 +49,8 @@ export interface Analysis {
   worst: Uint32Array;
   overall: LatencyStats;
   flows: LatencyStats[];
+  /** Each flow's trimmed latencies (shifted) at the percentile levels. */
+  flowLadder: FlowLadder;
   hist: { bucket: number[]; count: number[] };
   pre: SideStats;
   post: SideStats;
@@ -224,12 +228,14 @@ export function analyse(e: PairEngine, rows: SortedRows, p: AnalysisParams): Ana
     worst: new Uint32Array(Math.min(p.numWorst, count)),
     overall: emptyStats(),
     flows: [],
+    flowLadder: { start: new Uint32Array(1), value: new Float64Array(0) },
     hist: { bucket: [], count: [] },
     pre: sideStats(e.preTs.subarray(0, e.preN), p.trimNs, p.bucketSize),
     post: sideStats(postTs, p.trimNs, p.bucketSize),
     postMin,
   };
   const ordered = orderedPass(rows, M, thr, p.shift, arrival.flows.count, a);
+  a.flowLadder = ordered.ladder;
   a.hist = histogram(a.trimmedDesc, count, p.bucketSize);
   if (count > 0) a.overall = overallStats(a.trimmedDesc, arrival.all);
   for (let f = 0; f < arrival.flows.count.length; f++) a.flows.push(flowStats(arrival.flows, ordered, f));
@@ -326,29 +332,61 @@ function arrivalPass(e: PairEngine, thr: number, shift: number): { all: Running;
   };
 }
 
-const FLOW_QS = [0.5, 0.99, 0.999, 0.9999];
+/** Levels of PERCENTILE_LEVELS that the per-flow statistics (flows.csv, summary) name. */
+const FLOW_QS = [0.5, 0.99, 0.999, 0.9999].map((q) => LEVELS.indexOf(q));
 
-/** Per flow: min, max and the FLOW_QS percentiles, picked up on the way down the sorted rows. */
+/**
+ * Each flow's latency at the percentile levels (PERCENTILE_LEVELS), for the
+ * flows-percentiles file: flow f's values are `value[start[f] .. start[f + 1])`,
+ * for levels 0, 1, … up to the first whose rank is the flow's count (its
+ * maximum; every higher level repeats it). A flow without trimmed matches has none.
+ */
+export interface FlowLadder {
+  start: Uint32Array;
+  value: Float64Array;
+}
+
+/** Per flow: min and max, and the ladder, picked up on the way down the sorted rows. */
 interface FlowOrder {
   min: Float64Array;
   max: Float64Array;
-  values: (number | null)[][];
+  ladder: FlowLadder;
+}
+
+/**
+ * Where each flow's ladder values sit on the way down: `target[j]` is the position counted
+ * from the top (1 = the flow's largest latency) of ladder slot j; positions fall as levels rise.
+ */
+function ladderTargets(fCount: Float64Array): { start: Uint32Array; target: Float64Array } {
+  const nFlows = fCount.length;
+  const start = new Uint32Array(nFlows + 1);
+  const ranks: number[] = [];
+  for (let f = 0; f < nFlows; f++) {
+    const n = fCount[f];
+    start[f] = ranks.length;
+    if (n === 0) continue;
+    for (const p of LEVELS) {
+      const r = percentileRank(p, n);
+      ranks.push(n - r + 1);
+      if (r === n) break;
+    }
+  }
+  start[nFlows] = ranks.length;
+  return { start, target: Float64Array.from(ranks) };
 }
 
 /**
  * Pass over the rows in descending latency: fills `a.trimmedDesc` (when it
- * is a copy) and `a.worst`, and finds each flow's percentiles at the
+ * is a copy) and `a.worst`, and finds each flow's ladder values at the
  * positions counted from the top that its count gives.
  */
 function orderedPass(rows: SortedRows, M: number, thr: number, shift: number, fCount: Float64Array, a: Analysis): FlowOrder {
   const nFlows = fCount.length;
-  const fTarget: number[][] = [];
-  const fVal: (number | null)[][] = [];
-  for (let f = 0; f < nFlows; f++) {
-    const n = fCount[f];
-    fTarget.push(FLOW_QS.map((q) => (n > 0 ? n - percentileRank(q, n) + 1 : 0)));
-    fVal.push(FLOW_QS.map(() => null));
-  }
+  const { start, target } = ladderTargets(fCount);
+  const value = new Float64Array(target.length);
+  // The next ladder slot each flow fills: its highest level first (smallest position from the top).
+  const next = new Int32Array(nFlows);
+  for (let f = 0; f < nFlows; f++) next[f] = start[f + 1] - 1;
   const fSeen = new Float64Array(nFlows);
   const fMin = new Float64Array(nFlows);
   const fMax = new Float64Array(nFlows);
@@ -369,10 +407,14 @@ function orderedPass(rows: SortedRows, M: number, thr: number, shift: number, fC
     const seen = ++fSeen[f];
     if (seen === 1) fMax[f] = v;
     fMin[f] = v;
-    const tg = fTarget[f];
-    for (let q = 0; q < 4; q++) if (tg[q] === seen) fVal[f][q] = v;
+    let j = next[f];
+    if (j >= start[f] && target[j] === seen) {
+      do value[j--] = v;
+      while (j >= start[f] && target[j] === seen);
+      next[f] = j;
+    }
   }
-  return { min: fMin, max: fMax, values: fVal };
+  return { min: fMin, max: fMax, ladder: { start, value } };
 }
 
 /** Latency histogram, ascending buckets of width `b`, from the descending latencies. */
@@ -410,6 +452,12 @@ function overallStats(desc: Float64Array, r: Running): LatencyStats {
   };
 }
 
+/** Flow f's latency at level index i: past the ladder's end every level is the maximum. */
+function ladderAt(o: FlowOrder, f: number, i: number): number {
+  const j = o.ladder.start[f] + i;
+  return j < o.ladder.start[f + 1] ? o.ladder.value[j] : o.max[f];
+}
+
 function flowStats(r: FlowRunning, o: FlowOrder, f: number): LatencyStats {
   const n = r.count[f];
   if (n === 0) return emptyStats();
@@ -418,10 +466,10 @@ function flowStats(r: FlowRunning, o: FlowOrder, f: number): LatencyStats {
     min: o.min[f],
     mean: r.mean[f],
     stddev: Math.sqrt(r.m2[f] / n),
-    p50: o.values[f][0],
-    p99: o.values[f][1],
-    p999: o.values[f][2],
-    p9999: o.values[f][3],
+    p50: ladderAt(o, f, FLOW_QS[0]),
+    p99: ladderAt(o, f, FLOW_QS[1]),
+    p999: ladderAt(o, f, FLOW_QS[2]),
+    p9999: ladderAt(o, f, FLOW_QS[3]),
     max: o.max[f],
     pdvMean: r.pdvN[f] > 0 ? r.pdvSum[f] / r.pdvN[f] : null,
     pdvMax: r.pdvN[f] > 0 ? r.pdvMax[f] : null,

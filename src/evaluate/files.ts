@@ -25,6 +25,7 @@ const TEMPLATES = {
   jitterpre: "{B}.bucket_size{b}.trim_ms{t}.jitterpre.csv",
   jitterpost: "{B}.bucket_size{b}.trim_ms{t}.jitterpost.csv",
   flows: "{B}.trim_ms{t}.flows.csv",
+  flowsPercentiles: "{B}.trim_ms{t}.flows-percentiles.csv",
   hdr: "{B}.trim_ms{t}.hdr.csv",
   summary: "{B}.summary.json",
 } as const;

@@ -14,6 +14,7 @@ import type { Analysis, SortedRows } from "./analysis.js";
 import { CsvSink, num, putAbs, putPad9, putU, putU32 } from "./csv.js";
 import type { ParquetJob } from "./parquet.js";
 import type { PairEngine } from "./engine.js";
+import type { FlowTable } from "./flows.js";
 import { percentileRank } from "./percentile.js";
 import { PERCENTILE_LEVELS } from "./percentiles.js";
 
@@ -130,6 +131,23 @@ export function percentilesCsv(a: Analysis): string {
     const p = Number(text);
     const v = a.trimmedDesc[n - percentileRank(p, n)];
     s += `${text},${v},${num(1 / (1 - p))}\n`;
+  }
+  return s;
+}
+
+/**
+ * `B.trim_ms{t}.flows-percentiles.csv`: each flow's trimmed latency at the levels of
+ * percentiles.csv, key columns first (the --flow-key fields, as in flows.csv), flows in order of
+ * first appearance. A flow's rows stop at its maximum: every higher level would repeat it.
+ */
+export function flowsPercentilesCsv(a: Analysis, flows: FlowTable): string {
+  const { start, value } = a.flowLadder;
+  let s = `${[...flows.fields, "percentile", "latency"].join(",")}\n`;
+  for (let f = 0; f < flows.size; f++) {
+    if (start[f] === start[f + 1]) continue;
+    const key = flows.describe(f);
+    const cells = flows.fields.map((k) => key[k]).join(",");
+    for (let j = start[f]; j < start[f + 1]; j++) s += `${cells},${PERCENTILE_LEVELS[j - start[f]]},${value[j]}\n`;
   }
   return s;
 }

@@ -10,6 +10,7 @@ import { loadCalibration, type Calibration } from "./calibration.js";
 import { PairEngine } from "./engine.js";
 import { parseFlowKey } from "./flows.js";
 import {
+  flowsPercentilesCsv,
   gapCsv,
   hdrCsv,
   histCsv,
@@ -126,6 +127,7 @@ export async function evaluatePair(pre: string, post: string, outDir: string, p:
     if (signal?.aborted) throw new AbortedError();
     await out.text(names.jitterpre, gapCsv(a.pre));
     await out.text(names.jitterpost, gapCsv(a.post));
+    await out.text(names.flowsPercentiles, flowsPercentilesCsv(a, e.flows));
     const files = [...out.names, names.flows, names.hdr, names.summary];
     const summary = buildSummary({ pre, post, outDir, files, p, preInfo, postInfo, e, a, calibration, elapsedS: Number(sys.monoNs() - t0) / 1e9 });
     await out.text(names.flows, flowsCsv(summary));

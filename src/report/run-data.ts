@@ -15,6 +15,7 @@ import { exists, readText } from "../sys/files.js";
 import { readCsv, type Table } from "./csv.js";
 import type { RunRef } from "./discover.js";
 import { outputPatterns, type OutputKind } from "../evaluate/files.js";
+import { readFlowPercentiles, type FlowPercentiles } from "./flow-percentiles.js";
 
 export interface EvalFiles {
   base: string;
@@ -27,6 +28,7 @@ export interface EvalFiles {
   jitterpre?: string;
   jitterpost?: string;
   latencyFlows?: string;
+  flowsPercentiles?: string;
 }
 
 /** B.summary.json as the evaluator writes it (snake_case); only the fields the report shows. */
@@ -48,7 +50,11 @@ export interface SummaryJson {
   flows?: unknown[];
 }
 
-/** Per-flow latencies, gathered from B.latency-flows.csv. */
+/**
+ * Per-flow latencies, gathered from B.latency-flows.csv: only for eval folders
+ * written before the evaluator wrote flows-percentiles.csv, so the flows are
+ * inferred from the packet ids (see readFlowLatencies).
+ */
 export interface FlowLatencies {
   file: string;
   /** Flow label → latencies in ns, ascending. */
@@ -66,6 +72,9 @@ export interface RunData {
   ratePost?: Table;
   jitterPre?: Table;
   jitterPost?: Table;
+  /** Per-flow percentiles under the evaluator's flow key (B.trim_ms{t}.flows-percentiles.csv). */
+  flowPercentiles?: FlowPercentiles;
+  /** The fallback when that file is missing: flows inferred from the per-packet table. */
   flowLatencies?: FlowLatencies;
   interrupts?: Table;
   softirqs?: Table;
@@ -76,7 +85,10 @@ export interface RunData {
 }
 
 export interface LoadOptions {
-  /** B.latency-flows.csv holds every match; above this size the per-flow figures are left out (bytes). */
+  /**
+   * Folders without flows-percentiles.csv: B.latency-flows.csv holds every match; above this
+   * size the per-flow figures are left out (bytes).
+   */
   flowFileLimit: number;
 }
 
@@ -119,6 +131,7 @@ export async function findEvalFiles(evalDir: string): Promise<EvalFiles | undefi
     jitterpre: at("jitterpre"),
     jitterpost: at("jitterpost"),
     latencyFlows: at("latencyFlowsCsv"),
+    flowsPercentiles: at("flowsPercentiles"),
   };
 }
 
@@ -304,11 +317,14 @@ export async function loadRun(ref: RunRef, o: LoadOptions): Promise<RunData> {
     if (d.worst && !(d.worst.columns.includes("prets") && d.worst.columns.includes("postts"))) {
       throw new InputError("REPORT_BAD_CSV", 'missing column "prets" or "postts"', { file: files.worst, line: 1 });
     }
-    if (files.latencyFlows) {
+    if (files.flowsPercentiles) {
+      d.flowPercentiles = await readFlowPercentiles(files.flowsPercentiles);
+    } else if (files.latencyFlows) {
       const size = (await fsp.stat(files.latencyFlows)).size;
       if (size <= o.flowFileLimit) {
         const flows = ref.flows ?? (Array.isArray(d.summary?.flows) && d.summary.flows.length > 0 ? d.summary.flows.length : undefined);
         d.flowLatencies = await readFlowLatencies(files.latencyFlows, flows);
+        d.notes.push(`per-flow figures: flows inferred from packet ids (no flows-percentiles.csv in eval/; evaluate again for the evaluator's flow keys)`);
       } else {
         d.notes.push(`per-flow figures left out: ${path.basename(files.latencyFlows)} is ${(size / 2 ** 20).toFixed(0)} MiB (limit ${(o.flowFileLimit / 2 ** 20).toFixed(0)} MiB, --flow-file-limit)`);
       }

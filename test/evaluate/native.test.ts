@@ -93,7 +93,11 @@ describe("native evaluator kernels", () => {
   it("give the same outputs as JavaScript: 100 flows (batches of more than 64 flow keys), loss, duplicates, reordering, noise, id wrap, Parquet", async () => {
     const dir = tmp();
     const r = await synthesize(synthOpts(dir, { flows: 100, packets: 120_000 }), testSys().sys);
-    expectSame(await bothWays(r.pre, params({ formats: ["csv", "parquet"], flowKey: ["src", "dst", "srcport", "dstport"] })));
+    const both = await bothWays(r.pre, params({ formats: ["csv", "parquet"], flowKey: ["src", "dst", "srcport", "dstport"] }));
+    expectSame(both);
+    // Among the files compared: the per-flow percentiles, a ladder for every flow.
+    const fp = [...both.js].find(([f]) => f.endsWith(".flows-percentiles.csv"))?.[1].toString("utf8") ?? "";
+    expect(new Set(fp.trim().split("\n").slice(1).map((l) => l.split(",").slice(0, 4).join(","))).size).toBeGreaterThanOrEqual(100);
   });
 
   it("give the same outputs for big-endian µs captures with VLAN and QinQ tags, a snap length, strict markers and a trim", async () => {

@@ -47,6 +47,7 @@ describe("evaluate: every output of a hand-computed pair", () => {
         `${B}.latency-flows.csv`,
         `${B}.latency-flows.parquet`,
         `${B}.summary.json`,
+        `${B}.trim_ms0.flows-percentiles.csv`,
         `${B}.trim_ms0.flows.csv`,
         `${B}.trim_ms0.hdr.csv`,
         `${B}.trim_ms0.num_worst5000.worst.csv`,

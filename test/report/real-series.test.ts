@@ -1,6 +1,7 @@
 /**
  * A small real series: captures made by `synth`, evaluated by the evaluator,
- * reported. The figures must carry the evaluator's numbers, and the per-flow
+ * reported. The figures must carry the evaluator's numbers: the per-flow ones
+ * its flows-percentiles.csv, flows labelled by its flow key; and the fallback
  * split from ids must agree with the evaluator's own per-flow counts.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
@@ -55,9 +56,16 @@ describe("report of a synthesized, evaluated series", () => {
     const worst = readFileSync(path.join(evalDir, `${B}.trim_ms0.num_worst5000.worst.csv`), "utf8").trim().split("\n");
     const wfig = readFileSync(path.join(out, "runs", name, `worstof-timeseries-${name}.csv`), "utf8").trim().split("\n");
     expect(wfig.slice(1).map((l) => l.split(",").slice(0, 6).join(","))).toEqual(worst.slice(1, 1001));
-    // flows told from ids: 4 flows, and their sizes add up to the matches
+    // The evaluator's 4 flows, labelled by its key (src,dst,dstport), with its percentiles.
+    const keys = ["10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.13"].map((src) => `${src}→10.0.2.20:23432`);
     const cdf = readFileSync(path.join(out, "runs", name, `flow-cdf-${name}.csv`), "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
-    expect([...new Set(cdf.map((c) => c[0]))].sort()).toEqual(["10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.13"]);
+    expect([...new Set(cdf.map((c) => c[0]))].sort()).toEqual(keys);
+    const fp = readFileSync(path.join(evalDir, `${B}.trim_ms0.flows-percentiles.csv`), "utf8").trim().split("\n");
+    expect(fp[0]).toBe("src,dst,dstport,percentile,latency");
+    const fhdr = readFileSync(path.join(out, "runs", name, `flow-hdr-${name}.csv`), "utf8").trim().split("\n").slice(1).map((l) => l.split(",").slice(0, 3).map(String));
+    expect(fhdr).toEqual(fp.slice(1).map((l) => l.split(",")).map(([s, d, port, p, lat]) => [`${s}→${d}:${port}`, String(Number(p)), lat]));
+    expect(readFileSync(path.join(out, "runs", name, "index.html"), "utf8")).toContain("flows by the evaluator&#39;s key src,dst,dstport");
+    // The fallback for older eval folders: flows told from ids, their sizes the evaluator's per-flow matches.
     const summary = JSON.parse(readFileSync(path.join(evalDir, `${B}.summary.json`), "utf8")) as { matched: number; flows: { key: Record<string, string | number>; matched: number }[] };
     expect(summary.matched).toBeGreaterThan(2900);
     const mine = await readFlowLatencies(path.join(evalDir, `${B}.latency-flows.csv`), 4);

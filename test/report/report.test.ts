@@ -113,7 +113,9 @@ describe("report of a small series", () => {
     expect(group.slice(0, group.indexOf("</g>")).match(/<path /g)?.length).toBe(200);
   });
 
-  it("per-flow figures split latency-flows.csv by the load generator's flow (src IP from the id)", () => {
+  it("per-flow figures of an eval folder without flows-percentiles.csv split latency-flows.csv by the load generator's flow (src IP from the id), labelled as inferred", () => {
+    const page = readFileSync(path.join(out, "runs", name, "index.html"), "utf8");
+    expect(page).toContain("flows inferred from packet ids, as this eval folder has no flows-percentiles.csv");
     const lf = readCsv(ev("latency-flows.csv"), ["latency", "id"]);
     return lf.then((t) => {
       const byFlow = new Map<string, number[]>();
@@ -246,6 +248,16 @@ describe("bad input gives one clear error line", () => {
     expect(e.file).toMatch(/hist\.csv$/);
   });
 
+  it("a flows-percentiles.csv without key columns is an error naming the file and line", async () => {
+    const results = path.join(tmp, "flow-keys-bad");
+    const r = { rate: 1000, node: "namespace", link: "veth", packets: 50, seconds: 2 };
+    const dir = writeRun(results, r);
+    writeFileSync(path.join(dir, "eval", `latencies-pre-${runName(r)}.pcap.zst.trim_ms0.flows-percentiles.csv`), "percentile,latency\n0.5,100\n");
+    const e = await expectError(writeReport(results, path.join(tmp, "o-flow-keys-bad"), sys, { jobs: 1 }), "REPORT_BAD_CSV");
+    expect(e.file).toMatch(/flows-percentiles\.csv$/);
+    expect(e.line).toBe(1);
+  });
+
   it("a run with only some files gets the figures it can, and says what is missing", async () => {
     const results = path.join(tmp, "partial");
     const dir = writeRun(results, { rate: 1000, node: "namespace", link: "veth", packets: 50, seconds: 2, omit: ["worst", "latencyFlows", "irq", "hist"] });
@@ -253,6 +265,35 @@ describe("bad input gives one clear error line", () => {
     const r = await writeReport(results, out, sys, { jobs: 1 });
     expect(r.figures).toBe(3 + 1); // hdr, packet rate, jitter + overlay
     expect(existsSync(path.join(out, "runs", path.basename(dir), "index.html"))).toBe(true);
+  });
+});
+
+describe("per-flow figures from the evaluator's flow keys", () => {
+  it("per-flow figures read flows-percentiles.csv when present: flows labelled by the evaluator's key, its numbers as written", async () => {
+    const results = path.join(tmp, "flow-keys");
+    const r = { rate: 1000, node: "namespace", link: "veth", packets: 50, seconds: 2 };
+    const dir = writeRun(results, r);
+    const B = `latencies-pre-${runName(r)}.pcap.zst`;
+    // A key with ports on both sides and IPv6 addresses; latency-flows.csv is there too and must be ignored.
+    const rows = [
+      ["fd00::10", "fd00::20", "1", "23432", "0.0", "1500"],
+      ["fd00::10", "fd00::20", "1", "23432", "0.5", "1700"],
+      ["fd00::10", "fd00::20", "1", "23432", "0.75", "2100"],
+      ["fd00::11", "fd00::20", "2", "23433", "0.0", "900"],
+      ["fd00::11", "fd00::20", "2", "23433", "0.5", "950"],
+    ];
+    writeFileSync(path.join(dir, "eval", `${B}.trim_ms0.flows-percentiles.csv`), ["src,dst,srcport,dstport,percentile,latency", ...rows.map((x) => x.join(","))].join("\n") + "\n");
+    const out = path.join(tmp, "o-flow-keys");
+    await writeReport(results, out, sys, { jobs: 1, formats: { png: false, pdf: false } });
+    const fig = (id: string) => readFileSync(path.join(out, "runs", runName(r), `${id}-${runName(r)}.csv`), "utf8").trim().split("\n").slice(1);
+    const a = "[fd00::10]:1→[fd00::20]:23432";
+    const b = "[fd00::11]:2→[fd00::20]:23433";
+    expect(fig("flow-hdr")).toEqual([`${a},0,1500,1`, `${a},0.5,1700,2`, `${a},0.75,2100,4`, `${b},0,900,1`, `${b},0.5,950,2`]);
+    // CDF: fraction p at each level's latency, all of the flow at its last (the maximum).
+    expect(fig("flow-cdf")).toEqual([`${a},1500,0`, `${a},1700,0.5`, `${a},2100,0.75`, `${a},2100,1`, `${b},900,0`, `${b},950,0.5`, `${b},950,1`]);
+    const page = readFileSync(path.join(out, "runs", runName(r), "index.html"), "utf8");
+    expect(page).toContain("flows by the evaluator&#39;s key src,dst,srcport,dstport");
+    expect(page).not.toContain("inferred");
   });
 });
 

@@ -1,11 +1,14 @@
 /**
  * Per-flow latency distributions (the seed's generate_flow_graphs.py): an HDR
- * plot and a CDF with one line per flow, from B.latency-flows.csv (every
- * match; see run-data.ts for how flows are told apart).
+ * plot and a CDF with one line per flow. From B.trim_ms{t}.flows-percentiles.csv,
+ * flows labelled by the evaluator's flow key; eval folders older than that file
+ * fall back to B.latency-flows.csv (every match) with flows inferred from the
+ * packet ids (run-data.ts), and the captions say so.
  */
 import * as path from "node:path";
 import type { Row } from "../csv.js";
-import type { RunData } from "../run-data.js";
+import type { FlowLatencies, RunData } from "../run-data.js";
+import type { FlowPercentiles } from "../flow-percentiles.js";
 import { hdrSpec, HDR_END, panel } from "./theme.js";
 import type { FigureKind } from "./types.js";
 
@@ -27,32 +30,86 @@ function percentileList(run: RunData): number[] {
   return t && t.rows.length ? t.rows.map((r) => Number(r.percentile)) : DEFAULT_PERCENTILES;
 }
 
+function flowCount(run: RunData): number {
+  return (run.flowPercentiles ?? run.flowLatencies)?.flows.size ?? 0;
+}
+
 /** Constant for every run (so one compiled view serves them all); more than 10 flows get no legend, as 10 colours are all there are. */
 function legend(run: RunData) {
-  return run.flowLatencies!.flows.size > 10 ? null : { title: null, columns: 3, labelFontSize: 8 };
+  return flowCount(run) > 10 ? null : { title: null, columns: 3, labelFontSize: 8 };
+}
+
+/** Where the flows came from, for the captions. */
+function source(run: RunData): string {
+  const fp = run.flowPercentiles;
+  if (fp) return `trimmed matches, flows by the evaluator's key ${fp.key.join(",")}; from ${path.basename(fp.file)}`;
+  return `all matches, untrimmed; flows inferred from packet ids, as this eval folder has no flows-percentiles.csv; from ${path.basename(run.flowLatencies!.file)}`;
+}
+
+/** HDR rows from the evaluator's per-flow ladders. */
+function ladderHdrRows(fp: FlowPercentiles): Row[] {
+  const rows: Row[] = [];
+  for (const [flow, l] of fp.flows) {
+    l.percentile.forEach((p, i) => rows.push({ flow, percentile: p, value: l.latency[i], onefraconeminuspercentile: 1 / (1 - p) }));
+  }
+  return rows;
+}
+
+/** HDR rows from every latency of each flow, at the run's percentile levels. */
+function sortedHdrRows(fl: FlowLatencies, ps: number[]): Row[] {
+  const rows: Row[] = [];
+  for (const [flow, a] of fl.flows) {
+    if (a.length === 0) continue;
+    // Past 1/(1-p) = n every percentile is the maximum: one point there ends the line, more would only repeat it.
+    for (const p of ps) {
+      const x = 1 / (1 - p);
+      rows.push({ flow, percentile: p, value: discretePercentile(a, p), onefraconeminuspercentile: x });
+      if (x >= a.length) break;
+    }
+  }
+  return rows;
+}
+
+/**
+ * CDF rows from the ladders: at level p, a fraction p of the flow's packets is at most the
+ * latency (the definition of the discrete percentile); the last point, the maximum, is all of them.
+ */
+function ladderCdfRows(fp: FlowPercentiles): Row[] {
+  const rows: Row[] = [];
+  for (const [flow, l] of fp.flows) {
+    l.percentile.forEach((p, i) => rows.push({ flow, latency: l.latency[i], fraction: p }));
+    rows.push({ flow, latency: l.latency[l.latency.length - 1], fraction: 1 });
+  }
+  return rows;
+}
+
+function sortedCdfRows(fl: FlowLatencies): Row[] {
+  const rows: Row[] = [];
+  for (const [flow, a] of fl.flows) {
+    const n = a.length;
+    if (n === 0) continue;
+    const k = Math.min(CDF_POINTS, n);
+    let last = -1;
+    for (let j = 0; j <= k; j++) {
+      const idx = j === 0 ? 0 : Math.ceil((j / k) * n) - 1;
+      if (idx === last) continue;
+      last = idx;
+      rows.push({ flow, latency: a[idx], fraction: (idx + 1) / n });
+    }
+  }
+  return rows;
 }
 
 export const flowHdr: FigureKind = {
   id: "flow-hdr",
   build(run) {
-    const fl = run.flowLatencies;
-    if (!fl || fl.flows.size === 0) return null;
-    const ps = percentileList(run);
-    const rows: Row[] = [];
-    for (const [flow, a] of fl.flows) {
-      if (a.length === 0) continue;
-      // Past 1/(1-p) = n every percentile is the maximum: one point there ends the line, more would only repeat it.
-      for (const p of ps) {
-        const x = 1 / (1 - p);
-        rows.push({ flow, percentile: p, value: discretePercentile(a, p), onefraconeminuspercentile: x });
-        if (x >= a.length) break;
-      }
-    }
+    if (flowCount(run) === 0) return null;
+    const rows = run.flowPercentiles ? ladderHdrRows(run.flowPercentiles) : sortedHdrRows(run.flowLatencies!, percentileList(run));
     const maxX = Math.max(...rows.map((r) => Number(r.onefraconeminuspercentile)));
     return {
       file: `flow-hdr-${run.ref.name}`,
       title: "HDR histogram per flow",
-      caption: `Latency at each percentile for each of the ${fl.flows.size} flows (all matches, untrimmed); from ${path.basename(fl.file)}.`,
+      caption: `Latency at each percentile for each of the ${flowCount(run)} flows (${source(run)}).`,
       columns: ["flow", "percentile", "value", "onefraconeminuspercentile"],
       rows,
       signals: { [HDR_END]: Math.max(1e6, maxX) },
@@ -64,25 +121,13 @@ export const flowHdr: FigureKind = {
 export const flowCdf: FigureKind = {
   id: "flow-cdf",
   build(run) {
-    const fl = run.flowLatencies;
-    if (!fl || fl.flows.size === 0) return null;
-    const rows: Row[] = [];
-    for (const [flow, a] of fl.flows) {
-      const n = a.length;
-      if (n === 0) continue;
-      const k = Math.min(CDF_POINTS, n);
-      let last = -1;
-      for (let j = 0; j <= k; j++) {
-        const idx = j === 0 ? 0 : Math.ceil((j / k) * n) - 1;
-        if (idx === last) continue;
-        last = idx;
-        rows.push({ flow, latency: a[idx], fraction: (idx + 1) / n });
-      }
-    }
+    if (flowCount(run) === 0) return null;
+    const fp = run.flowPercentiles;
+    const rows = fp ? ladderCdfRows(fp) : sortedCdfRows(run.flowLatencies!);
     return {
       file: `flow-cdf-${run.ref.name}`,
       title: "Latency CDF per flow",
-      caption: `Fraction of each flow's packets with at most the given latency (${CDF_POINTS} points per flow); from ${path.basename(fl.file)}.`,
+      caption: `Fraction of each flow's packets with at most the given latency (${fp ? "at the evaluator's percentile levels" : `${CDF_POINTS} points per flow`}; ${source(run)}).`,
       columns: ["flow", "latency", "fraction"],
       rows,
       spec: {
