@@ -127,10 +127,60 @@ function evaluationOf(exp: Experiment): RunRecord["evaluation"] {
   return { bucket_size: e.bucket_size, trim_ms: e.trim_ms, num_worst: e.num_worst, strict_marker: e.strict_marker, formats: e.formats, flow_key: e.flow_key };
 }
 
+/** What the steps of one run share: the series, the record being filled, the clock, and the first failure. */
+interface RunState {
+  readonly ctx: SeriesContext;
+  readonly run: PlannedRun;
+  readonly runDir: string;
+  readonly rec: RunRecord;
+  readonly clock: PhaseClock;
+  /** clock.now() when the run folder was made: `total` and `overhead` count from here. */
+  readonly t0: number;
+  phase: string;
+  failure?: unknown;
+  net?: NetLike;
+  session?: CaptureSessionLike;
+  captureStarting?: Promise<CaptureSessionLike>;
+}
+
+type PhaseClock = ReturnType<typeof phaseClock>;
+
+function setPhase(st: RunState, ph: string): void {
+  st.phase = ph;
+  st.ctx.progress.phase(ph);
+}
+
+function isAborted(st: RunState): boolean {
+  return st.ctx.signal?.aborted === true || st.failure instanceof AbortedError;
+}
+
 /** One run, start to end. Never throws for the run's own failures: they are in the returned record. */
 async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecord> {
-  const { exp, sys, deps, signal } = ctx;
-  const log = logger(sys.emit, "run");
+  const st = await openRun(ctx, run);
+  const ticker = setInterval(() => ctx.progress.tick(), 1000);
+  let sampler: IrqSampler | undefined;
+  try {
+    await bringNetUp(st);
+    sampler = await startIrqSampler({ dir: path.join(st.runDir, "irq") }, ctx.sys);
+    await sendTraffic(st);
+  } catch (e) {
+    st.failure = e;
+  } finally {
+    clearInterval(ticker);
+    await stopCapture(st);
+    if (sampler) await stopSampler(st, sampler);
+  }
+  // Tear the network down (always) while the captures are compressed and evaluated.
+  const down = tearDown(st);
+  await compressCaptures(st);
+  if (!st.failure && !isAborted(st) && st.rec.captures) await evaluateCaptures(st);
+  await down;
+  return closeRun(st);
+}
+
+/** The run folder and its run.json saying `running`, before anything is made. */
+async function openRun(ctx: SeriesContext, run: PlannedRun): Promise<RunState> {
+  const { exp, sys } = ctx;
   const runDir = path.join(ctx.out, run.name);
   const p = run.params;
   await createRunFolder(runDir);
@@ -150,188 +200,195 @@ async function executeRun(ctx: SeriesContext, run: PlannedRun): Promise<RunRecor
     evaluation: evaluationOf(exp),
   };
   await writeRunRecord(runDir, rec);
+  return { ctx, run, runDir, rec, clock, t0, phase: "net_up" };
+}
 
-  let phase = "net_up";
-  const setPhase = (ph: string) => {
-    phase = ph;
-    ctx.progress.phase(ph);
-  };
-  let failure: unknown;
-  let net: NetLike | undefined;
-  let sampler: IrqSampler | undefined;
-  let session: CaptureSessionLike | undefined;
-  let captureStarting: Promise<CaptureSessionLike> | undefined;
+async function bringNetUp(st: RunState): Promise<void> {
+  const { ctx, run, clock } = st;
+  const p = run.params;
+  setPhase(st, "net_up");
+  await clock.time("net_up", async () => {
+    const n = ctx.deps.createNet(ctx.topos.get(p.topology)!, { host: p.node, link: p.link, switch: p.switch }, ctx.sys, netOptions(run, ctx.prefix));
+    // A start that fails (or is interrupted) removes what it made itself; only a started net is ours to stop.
+    await n.start(ctx.signal);
+    st.net = n;
+  });
+  if (ctx.signal?.aborted) throw new AbortedError();
+  st.rec.fidelity = st.net!.fidelity?.();
+  const fidelityNote = st.rec.fidelity && fidelityWarning(st.rec.fidelity);
+  if (fidelityNote) logger(ctx.sys.emit, "run").warn(`${run.name}: ${fidelityNote}`);
+}
+
+/**
+ * Warm-up, pause, measured traffic, drain. The timestamper starts in the
+ * pause (or before the traffic when there is no warm-up), and the measured
+ * traffic waits for it.
+ */
+async function sendTraffic(st: RunState): Promise<void> {
+  const { ctx, run, runDir, rec, clock } = st;
+  const { exp, sys, signal } = ctx;
+  const p = run.params;
+  const liveNet = st.net!;
+  const tx = resolveEndpoint(liveNet, exp.traffic.tx!);
+  const pre = resolveEndpoint(liveNet, exp.traffic.pre!);
+  const post = resolveEndpoint(liveNet, exp.traffic.post!);
   let captureStartedAt = 0;
   let pauseStartedAt = 0;
   let measureStartedAt = 0;
-  const loadgen = deps.loadgens[exp.loadgen];
-  const timestamper = deps.timestampers[exp.timestamper];
-  const ticker = setInterval(() => ctx.progress.tick(), 1000);
-  try {
-    setPhase("net_up");
-    await clock.time("net_up", async () => {
-      const n = deps.createNet(ctx.topos.get(p.topology)!, { host: p.node, link: p.link, switch: p.switch }, sys, netOptions(run, ctx.prefix));
-      // A start that fails (or is interrupted) removes what it made itself; only a started net is ours to stop.
-      await n.start(signal);
-      net = n;
-    });
-    if (signal?.aborted) throw new AbortedError();
-    const liveNet = net!;
-    rec.fidelity = liveNet.fidelity?.();
-    const fidelityNote = rec.fidelity && fidelityWarning(rec.fidelity);
-    if (fidelityNote) log.warn(`${run.name}: ${fidelityNote}`);
-    const tx = resolveEndpoint(liveNet, exp.traffic.tx!);
-    const pre = resolveEndpoint(liveNet, exp.traffic.pre!);
-    const post = resolveEndpoint(liveNet, exp.traffic.post!);
-    sampler = await startIrqSampler({ dir: path.join(runDir, "irq") }, sys);
-    const startCapture = () => {
-      if (!captureStarting) {
-        const a = clock.now();
-        captureStarting = timestamper.start({ pre, post, outDir: runDir, name: run.name, snaplen: exp.capture.snaplen, realtime: exp.traffic.realtime }, sys).then((s) => {
+  const startCapture = () => {
+    if (!st.captureStarting) {
+      const a = clock.now();
+      st.captureStarting = ctx.deps.timestampers[exp.timestamper]
+        .start({ pre, post, outDir: runDir, name: run.name, snaplen: exp.capture.snaplen, realtime: exp.traffic.realtime }, sys)
+        .then((s) => {
           captureStartedAt = clock.now();
           clock.add("capture_start", captureStartedAt - a);
-          session = s;
+          st.session = s;
           return s;
         });
-        // Awaited after the load generator returns; until then a failure must not count as unhandled.
-        captureStarting.catch(() => {});
-      }
-      return captureStarting;
-    };
-    if (p.warmUpTime <= 0) await startCapture();
-    const lgStart = clock.now();
-    let warmupAt = lgStart;
-    const lg = await loadgen.run(
-      {
-        iface: tx.iface,
-        netns: tx.netns,
-        rate: p.rate,
-        burst: p.burst,
-        flows: p.flows,
-        size: p.size,
-        durationS: p.measurementTime,
-        warmUpS: p.warmUpTime,
-        dstMac: exp.traffic.dst_mac,
-        srcMac: exp.traffic.src_mac,
-        realtime: exp.traffic.realtime,
-        signal,
-        onPhase: (ph) => {
-          const now = clock.now();
-          if (ph === "warmup") warmupAt = now;
-          if (ph === "pause") {
-            clock.add("warmup", now - warmupAt);
-            pauseStartedAt = now;
-            // The measured traffic waits for the timestamper (at least warm_up_time): a capture that starts
-            // late on a busy machine would otherwise miss the first measured frames.
-            return startCapture().then(() => undefined);
-          }
-          if (ph === "measure") {
-            // A pause that waited longer for the timestamper than warm_up_time counts the wait as overhead.
-            if (pauseStartedAt) clock.add("pause", Math.min(now - pauseStartedAt, p.warmUpTime));
-            measureStartedAt = now;
-          }
-          if (ph === "done" && measureStartedAt) clock.add("measure", now - measureStartedAt);
-          setPhase(ph === "done" ? "drain" : ph);
-        },
-      },
-      sys,
-    );
-    rec.loadgen = { sent: lg.sent, warmup_sent: lg.warmup_sent, duration_ns: lg.duration_ns, achieved_pps: lg.achieved_pps, gap_ns: lg.gap_ns, late_bursts: lg.late_bursts };
-    if (!measureStartedAt) clock.add("measure", clock.now() - lgStart);
-    await startCapture();
-    if (measureStartedAt && captureStartedAt > measureStartedAt) {
-      log.warn(`${run.name}: the timestamper was ready ${(captureStartedAt - measureStartedAt).toFixed(2)} s after the measured traffic began: the first measured frames may be missing from the captures; raise warm_up_time`);
+      // Awaited after the load generator returns; until then a failure must not count as unhandled.
+      st.captureStarting.catch(() => {});
     }
-    if (signal?.aborted || lg.aborted) throw new AbortedError();
-    setPhase("drain");
-    await clock.time("drain", () => sys.sleep(exp.capture.drain_ms, signal));
-  } catch (e) {
-    failure = e;
-  } finally {
-    clearInterval(ticker);
-    // Stop the capture even after a failure: a partial capture is evidence worth keeping.
-    if (captureStarting && !session) await captureStarting.catch((e: unknown) => void (failure ??= e));
-    if (session) {
-      setPhase("capture_stop");
-      const s = session;
-      await clock
-        .time("capture_stop", async () => {
-          const c = await s.stop();
-          rec.captures = { pre: path.relative(runDir, c.pre), post: path.relative(runDir, c.post), stats: c.stats ? path.relative(runDir, c.stats) : undefined, compression: "none" };
-          rec.capture = { pre_frames: c.pre_frames, post_frames: c.post_frames, pre_dropped: c.pre_dropped, post_dropped: c.post_dropped, timestamping: c.timestamping };
-        })
-        .catch((e: unknown) => void (failure ??= e));
-    }
-    if (sampler) {
-      const sm = sampler;
-      await sm.stop().then(
-        (n) => void (rec.irq = { samples: n }),
-        (e: unknown) => log.warn(`${run.name}: IRQ sampling failed: ${(e as Error).message}`),
-      );
-    }
-  }
-  // Tear the network down (always) while the captures are compressed and evaluated.
-  const down = (async () => {
-    if (!net) return;
-    setPhase("net_down");
-    const n = net;
-    await clock.time("net_down", () => n.stop()).catch((e: unknown) => void (failure ??= e));
-  })();
-  const compress = (async () => {
-    if (!rec.captures || failure) return;
-    const c = rec.captures;
-    await clock
-      .time("compress", async () => {
-        const [a, b] = await Promise.all(
-          [c.pre, c.post].map((f) => compressFile(path.join(runDir, f), exp.capture.compression, exp.capture.level, sys)),
-        );
-        rec.captures = { ...c, pre: path.relative(runDir, a), post: path.relative(runDir, b), compression: exp.capture.compression };
-      })
-      .catch((e: unknown) => void (failure ??= e));
-  })();
-  await compress;
-
-  const aborted = signal?.aborted === true || failure instanceof AbortedError;
-  if (!failure && !aborted && rec.captures) {
-    setPhase("evaluate");
-    const c = rec.captures;
-    try {
-      await clock.time("evaluate", async () => {
-        const evalDir = path.join(runDir, "eval");
-        await ensureDir(evalDir);
-        const e = exp.evaluation;
-        await deps.evaluatePair(
-          path.join(runDir, c.pre),
-          path.join(runDir, c.post),
-          evalDir,
-          { bucketSize: e.bucket_size, trimMs: e.trim_ms, numWorst: e.num_worst, strictMarker: e.strict_marker, formats: e.formats, flowKey: e.flow_key, calibration: e.calibration },
-          sys,
-          signal,
-        );
-        const summary = path.join("eval", `${path.basename(c.pre)}.summary.json`);
-        if (await exists(path.join(runDir, summary))) {
-          rec.eval_summary = summary;
-          // From the file, not the return value: a testbed evaluates on another machine and copies the folder back.
-          const gaps = (JSON.parse(await fsp.readFile(path.join(runDir, summary), "utf8")) as { departure_gaps?: DepartureGaps }).departure_gaps;
-          if (gaps) rec.departure_gaps = gaps;
+    return st.captureStarting;
+  };
+  if (p.warmUpTime <= 0) await startCapture();
+  const lgStart = clock.now();
+  let warmupAt = lgStart;
+  const lg = await ctx.deps.loadgens[exp.loadgen].run(
+    {
+      iface: tx.iface,
+      netns: tx.netns,
+      rate: p.rate,
+      burst: p.burst,
+      flows: p.flows,
+      size: p.size,
+      durationS: p.measurementTime,
+      warmUpS: p.warmUpTime,
+      dstMac: exp.traffic.dst_mac,
+      srcMac: exp.traffic.src_mac,
+      realtime: exp.traffic.realtime,
+      signal,
+      onPhase: (ph) => {
+        const now = clock.now();
+        if (ph === "warmup") warmupAt = now;
+        if (ph === "pause") {
+          clock.add("warmup", now - warmupAt);
+          pauseStartedAt = now;
+          // The measured traffic waits for the timestamper (at least warm_up_time): a capture that starts
+          // late on a busy machine would otherwise miss the first measured frames.
+          return startCapture().then(() => undefined);
         }
-      });
-    } catch (e) {
-      failure = e;
-    }
+        if (ph === "measure") {
+          // A pause that waited longer for the timestamper than warm_up_time counts the wait as overhead.
+          if (pauseStartedAt) clock.add("pause", Math.min(now - pauseStartedAt, p.warmUpTime));
+          measureStartedAt = now;
+        }
+        if (ph === "done" && measureStartedAt) clock.add("measure", now - measureStartedAt);
+        setPhase(st, ph === "done" ? "drain" : ph);
+      },
+    },
+    sys,
+  );
+  rec.loadgen = { sent: lg.sent, warmup_sent: lg.warmup_sent, duration_ns: lg.duration_ns, achieved_pps: lg.achieved_pps, gap_ns: lg.gap_ns, late_bursts: lg.late_bursts };
+  if (!measureStartedAt) clock.add("measure", clock.now() - lgStart);
+  await startCapture();
+  if (measureStartedAt && captureStartedAt > measureStartedAt) {
+    logger(sys.emit, "run").warn(
+      `${run.name}: the timestamper was ready ${(captureStartedAt - measureStartedAt).toFixed(2)} s after the measured traffic began: the first measured frames may be missing from the captures; raise warm_up_time`,
+    );
   }
-  await down;
-  const abortedNow = signal?.aborted === true || failure instanceof AbortedError;
-  rec.status = abortedNow ? "aborted" : failure ? "failed" : "ok";
-  if (abortedNow) rec.error = { code: "ABORTED", message: "interrupted (Ctrl-C or SIGTERM); the network was torn down", phase };
-  else if (failure) rec.error = errorInfo(failure, phase);
-  const total = clock.now() - t0;
+  if (signal?.aborted || lg.aborted) throw new AbortedError();
+  setPhase(st, "drain");
+  await clock.time("drain", () => sys.sleep(exp.capture.drain_ms, signal));
+}
+
+/** Stop the capture even after a failure: a partial capture is evidence worth keeping. */
+async function stopCapture(st: RunState): Promise<void> {
+  const { rec, runDir } = st;
+  if (st.captureStarting && !st.session) await st.captureStarting.catch((e: unknown) => void (st.failure ??= e));
+  const s = st.session;
+  if (!s) return;
+  setPhase(st, "capture_stop");
+  await st.clock
+    .time("capture_stop", async () => {
+      const c = await s.stop();
+      rec.captures = { pre: path.relative(runDir, c.pre), post: path.relative(runDir, c.post), stats: c.stats ? path.relative(runDir, c.stats) : undefined, compression: "none" };
+      rec.capture = { pre_frames: c.pre_frames, post_frames: c.post_frames, pre_dropped: c.pre_dropped, post_dropped: c.post_dropped, timestamping: c.timestamping };
+    })
+    .catch((e: unknown) => void (st.failure ??= e));
+}
+
+async function stopSampler(st: RunState, sampler: IrqSampler): Promise<void> {
+  await sampler.stop().then(
+    (n) => void (st.rec.irq = { samples: n }),
+    (e: unknown) => logger(st.ctx.sys.emit, "run").warn(`${st.run.name}: IRQ sampling failed: ${(e as Error).message}`),
+  );
+}
+
+async function tearDown(st: RunState): Promise<void> {
+  const n = st.net;
+  if (!n) return;
+  setPhase(st, "net_down");
+  await st.clock.time("net_down", () => n.stop()).catch((e: unknown) => void (st.failure ??= e));
+}
+
+async function compressCaptures(st: RunState): Promise<void> {
+  const { rec, runDir, ctx } = st;
+  const c = rec.captures;
+  if (!c || st.failure) return;
+  const { compression, level } = ctx.exp.capture;
+  await st.clock
+    .time("compress", async () => {
+      const [a, b] = await Promise.all([c.pre, c.post].map((f) => compressFile(path.join(runDir, f), compression, level, ctx.sys)));
+      rec.captures = { ...c, pre: path.relative(runDir, a), post: path.relative(runDir, b), compression };
+    })
+    .catch((e: unknown) => void (st.failure ??= e));
+}
+
+async function evaluateCaptures(st: RunState): Promise<void> {
+  const { rec, runDir, ctx } = st;
+  const c = rec.captures!;
+  setPhase(st, "evaluate");
+  try {
+    await st.clock.time("evaluate", async () => {
+      const evalDir = path.join(runDir, "eval");
+      await ensureDir(evalDir);
+      const e = ctx.exp.evaluation;
+      await ctx.deps.evaluatePair(
+        path.join(runDir, c.pre),
+        path.join(runDir, c.post),
+        evalDir,
+        { bucketSize: e.bucket_size, trimMs: e.trim_ms, numWorst: e.num_worst, strictMarker: e.strict_marker, formats: e.formats, flowKey: e.flow_key, calibration: e.calibration },
+        ctx.sys,
+        ctx.signal,
+      );
+      const summary = path.join("eval", `${path.basename(c.pre)}.summary.json`);
+      if (await exists(path.join(runDir, summary))) {
+        rec.eval_summary = summary;
+        // From the file, not the return value: a testbed evaluates on another machine and copies the folder back.
+        const gaps = (JSON.parse(await fsp.readFile(path.join(runDir, summary), "utf8")) as { departure_gaps?: DepartureGaps }).departure_gaps;
+        if (gaps) rec.departure_gaps = gaps;
+      }
+    });
+  } catch (e) {
+    st.failure = e;
+  }
+}
+
+/** The status, the error, the timings, and run.json written for the last time. */
+async function closeRun(st: RunState): Promise<RunRecord> {
+  const { rec, clock } = st;
+  const aborted = isAborted(st);
+  rec.status = aborted ? "aborted" : st.failure ? "failed" : "ok";
+  if (aborted) rec.error = { code: "ABORTED", message: "interrupted (Ctrl-C or SIGTERM); the network was torn down", phase: st.phase };
+  else if (st.failure) rec.error = errorInfo(st.failure, st.phase);
+  const total = clock.now() - st.t0;
   clock.add("total", total);
   const nominal = (clock.timings.pause ?? 0) + (clock.timings.measure ?? 0);
   clock.timings.overhead = total - nominal;
   for (const k of Object.keys(clock.timings)) clock.timings[k] = round3(clock.timings[k]);
-  rec.finished_at = new Date(Number(sys.nowNs() / 1_000_000n)).toISOString();
-  await clock.time("store", () => writeRunRecord(runDir, rec));
+  rec.finished_at = new Date(Number(st.ctx.sys.nowNs() / 1_000_000n)).toISOString();
+  await clock.time("store", () => writeRunRecord(st.runDir, rec));
   return rec;
 }
 
