@@ -27,7 +27,7 @@ describe("hynet evaluate (CLI)", () => {
       .filter((e) => e.type === "result");
     expect(results.map((e) => path.basename(e.data.pre)).sort()).toEqual(["latencies-pre-x.pcap", "latencies-pre-y.pcap"]);
     expect(results[0].data.latency_ns.p50).toBe(700);
-    expect(files(out).length).toBe(2 * 12);
+    expect(files(out).length).toBe(2 * 13);
     expect(read(out, "latencies-pre-x.pcap.bucket_size100.trim_ms0.hist.csv")).toBe("latency_bucket,count\n700,3\n");
 
     writeFileSync(path.join(a.dir, "latencies-post-x.pcap"), "nope");

@@ -47,7 +47,7 @@ describe("plan checks every kind before printing the plan", () => {
     expect(run.stderr.trim()).toBe(`hynet: error[EXPERIMENT_UNKNOWN_KIND] ${run.file}:6: \`loop.node\`: unknown node kind "bananas" (hint: known: ${KNOWN.node.join(", ")})`);
     expect(run.status).toBe(1);
     const r = plan(BANANAS);
-    expect(r.stdout).toMatch(/^ *1 {2}rate1000-nodenamespace\n *2 {2}rate1000-nodebananas\n/);
+    expect(r.stdout).toMatch(/^ *1 {2}rate1000-nodenamespace\n *2 {2}rate1000-nodebananas {2}\[unrunnable: unknown node kind "bananas"\]\n/);
     expect(r.stderr.trim()).toBe(`warning: plan: ${r.file}:6: \`loop.node\`: unknown node kind "bananas" (known: ${KNOWN.node.join(", ")}); \`hynet run\` stops at it`);
     expect(r.status).toBe(0);
   });
