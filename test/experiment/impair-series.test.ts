@@ -19,27 +19,11 @@ import type { RunRecord } from "../../src/experiment/record.js";
 import { qdiscPresence } from "../../src/sys/tc.js";
 import { createSys } from "../../src/sys/index.js";
 import { HynetError } from "../../src/errors.js";
+import { topology } from "./chain2.js";
 
 const PREFIX = `ri${Math.random().toString(36).slice(2, 6).replace(/[^a-z0-9]/g, "x")}`;
 const CLI = path.join(import.meta.dirname, "../../bin/hynet.js");
 
-/** lg → h1 → h2 → lg, as in series.test.ts. */
-const TOPOLOGY = `name: chain2
-hosts:
-  lg: { role: loadgen, sysctls: { net.ipv4.conf.*.rp_filter: 0 } }
-  h1:
-    sysctls: { net.ipv4.ip_forward: 1, net.ipv4.conf.*.rp_filter: 0 }
-    routes: [{ dst: 10.0.2.20/32, via: 10.0.3.200 }]
-  h2:
-    sysctls: { net.ipv4.ip_forward: 1, net.ipv4.conf.*.rp_filter: 0 }
-    neighbors: [{ ip: 10.0.2.20, mac: "56:54:00:00:00:01" }]
-links:
-  - { a: { node: h1, addrs: 10.0.3.100/24 }, b: { node: h2, addrs: 10.0.3.200/32 } }
-  - a: { node: lg, ifname: tx, addrs: 10.0.0.10/24 }
-    b: { node: h1, ifname: h1-lg, addrs: 10.0.0.101/24, mac: "3e:e5:a8:40:0d:00" }
-  - a: { node: h2, ifname: h2-lg, addrs: 10.0.2.101/24 }
-    b: { node: lg, ifname: rx, mac: "56:54:00:00:00:01" }
-`;
 
 function experiment(loop: string, globals = ""): string {
   return `topology: t.yaml
@@ -57,7 +41,7 @@ traffic: { tx: "lg:tx", pre: "lg:tx", post: "lg:rx", dst_mac: "3e:e5:a8:40:0d:00
 
 function workDir(exp: string): { file: string; out: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "hynet-impair-"));
-  writeFileSync(path.join(dir, "t.yaml"), TOPOLOGY);
+  writeFileSync(path.join(dir, "t.yaml"), topology());
   writeFileSync(path.join(dir, "exp.yaml"), exp);
   return { file: path.join(dir, "exp.yaml"), out: path.join(dir, "results") };
 }

@@ -17,28 +17,10 @@ import type { RunnerDeps } from "../../src/experiment/deps.js";
 import { createSys, type Sys } from "../../src/sys/index.js";
 import type { HynetEvent } from "../../src/events.js";
 import { parseBudgets, runGate, type GateSection } from "../../src/gate/index.js";
+import { topology } from "./chain2.js";
 
 const PREFIX = `rn${Math.random().toString(36).slice(2, 6).replace(/[^a-z0-9]/g, "x")}`;
 
-/** lg → h1 → h2 → lg: the paper's chain cut to two forwarding hosts. */
-function topology(extra = ""): string {
-  return `name: chain2
-hosts:
-  lg: { role: loadgen, sysctls: { net.ipv4.conf.*.rp_filter: 0 } }
-  h1:
-    sysctls: { net.ipv4.ip_forward: 1, net.ipv4.conf.*.rp_filter: 0 }
-    routes: [{ dst: 10.0.2.20/32, via: 10.0.3.200 }]
-${extra}  h2:
-    sysctls: { net.ipv4.ip_forward: 1, net.ipv4.conf.*.rp_filter: 0 }
-    neighbors: [{ ip: 10.0.2.20, mac: "56:54:00:00:00:01" }]
-links:
-  - { a: { node: h1, addrs: 10.0.3.100/24 }, b: { node: h2, addrs: 10.0.3.200/32 } }
-  - a: { node: lg, ifname: tx, addrs: 10.0.0.10/24 }
-    b: { node: h1, ifname: h1-lg, addrs: 10.0.0.101/24, mac: "3e:e5:a8:40:0d:00" }
-  - a: { node: h2, ifname: h2-lg, addrs: 10.0.2.101/24 }
-    b: { node: lg, ifname: rx, mac: "56:54:00:00:00:01" }
-`;
-}
 
 function experiment(loop: string, globals = "measurement_time: 2\n  warm_up_time: 0.5", extra = ""): string {
   return `topology: good.yaml
