@@ -36,7 +36,13 @@ export type Resource =
   /** A background process (a guest, a helper). `start` is its start time as `ps -o lstart=` prints it, to never kill a reused PID. */
   | { type: "process"; pid: number; start: string; what: string }
   /** A file or folder hynet made (overlay disk, socket dir). Removed recursively. */
-  | { type: "path"; path: string };
+  | { type: "path"; path: string }
+  /** A PF's VF count hynet changed (sysfs sriov_numvfs): cleanup sets `before` again. */
+  | { type: "sriov-numvfs"; pf: string; before: number }
+  /** Per-VF settings hynet changed on a PF (VLAN, spoofchk, trust, MAC): cleanup sets `before` again. Also marks the VF as taken. */
+  | { type: "sriov-vf"; pf: string; vf: number; vlan: number; before: { mac?: string; vlan: number; spoofchk?: boolean; trust?: boolean } }
+  /** A PCI device hynet rebound (e.g. a VF to vfio-pci): cleanup restores its driver_override and driver. */
+  | { type: "pci-driver"; bdf: string; before?: string; overrideBefore: string };
 
 export interface CmdOptions {
   timeoutMs?: number;
@@ -115,6 +121,8 @@ export interface NodeInfo {
 
 export interface NodeKind {
   readonly name: string;
+  /** Optional: why this machine cannot run this kind now (undefined = it can). Read-only probes. */
+  unavailable?(sys: Sys): Promise<string | undefined>;
   /** Make the nodes (no interfaces configured yet). Record every resource first. */
   create(nodes: NodePlan[], ctx: NetContext): Promise<void>;
   /** Where a link end belonging to `intf` of `node` must be created. Pure: no system calls. */
@@ -143,6 +151,8 @@ export interface LinkPlan {
 
 export interface LinkKind {
   readonly name: string;
+  /** Optional: why this machine cannot run this kind now (undefined = it can). Read-only probes. */
+  unavailable?(sys: Sys): Promise<string | undefined>;
   /** Create every link's two ends where `at` says. Record every resource first. */
   create(links: LinkPlan[], ctx: NetContext): Promise<void>;
   /** Remove the links. Must not fail when they are half made or already gone (e.g. removed with their namespace). */

@@ -1,0 +1,89 @@
+/**
+ * Link kind `hwpair`: each link is a pair of SR-IOV virtual functions, VF k
+ * on both PFs of a cabled pair, tagged VLAN base+k by the PFs so each pair
+ * is its own wire (as the seed's DuT). Which PFs, how many VFs and the VLAN
+ * base come from the machine file (src/net/machine.ts). Each end's VF
+ * netdev is moved to where the node wants it (a namespace host's namespace,
+ * a VM host's namespace where the VM joins it to its tap) and renamed to the
+ * topology's ifname, with its MAC and MTU, as a veth end would be.
+ *
+ * Everything is checked before anything changes (see allocate()), every
+ * change is recorded with what was there before (VF count, VF settings,
+ * the VF netdev's name/MAC/MTU), and destroy/clean restore it.
+ */
+import { UsageError } from "../../errors.js";
+import type { Sys } from "../../sys/index.js";
+import { listSriovPfs } from "../../sys/sriov.js";
+import type { Endpoint, LinkKind, LinkPlan, NetContext, Resource } from "../kinds.js";
+import { ipBatch } from "../ip.js";
+import { restoreExternals } from "../external.js";
+import { loadMachine, machineFile } from "../machine.js";
+import { allocate, provision, restoreSriov, sysfsRoot, vfNetdev } from "../sriov.js";
+
+/** Link params that ask for an impairment (a qdisc on the end); VFs do not take them yet. */
+const IMPAIRMENTS = ["delay", "jitter", "loss", "rate", "corrupt", "duplicate", "reorder", "limit"];
+
+function refuseImpairments(links: LinkPlan[]): void {
+  for (const l of links) {
+    const asked = Object.keys(l.spec.params ?? {}).filter((k) => IMPAIRMENTS.includes(k));
+    if (asked.length) {
+      throw new UsageError(`link ${l.index} (${l.a.node}–${l.b.node}): hwpair links take no impairments yet (${asked.join(", ")})`, {
+        hint: "use link kind veth for impaired links, or drop the impairment params",
+      });
+    }
+  }
+}
+
+/** Move one VF netdev to where the node wants the end, renamed, with its MAC and MTU. */
+async function placeEnd(dev: string, at: Endpoint, ctx: NetContext): Promise<void> {
+  if (at.netns === undefined) throw new UsageError(`hwpair: the end ${at.ifname} would stay in the root namespace`, { hint: "hwpair ends go to namespace or VM hosts" });
+  const r = ctx.sys.dryRun ? undefined : await ctx.sys.run(["ip", "-j", "link", "show", "dev", dev]);
+  const cur = r ? (JSON.parse(r.stdout || "[]") as { address?: string; mtu?: number }[])[0] : undefined;
+  await ctx.record({ type: "extern", dev, netns: at.netns, ifname: at.ifname, mac: cur?.address, mtu: cur?.mtu });
+  const set = [at.mac ? `address ${at.mac}` : "", at.mtu ? `mtu ${at.mtu}` : ""].filter(Boolean).join(" ");
+  // Down first: a VF's MAC cannot change while it is up, and the node brings it up.
+  await ipBatch(ctx.sys, [`link set dev ${dev} down`, `link set dev ${dev} netns ${at.netns} name ${at.ifname}`]);
+  if (set) await ipBatch(ctx.sys, [`link set dev ${at.ifname} ${set}`], { netns: at.netns });
+}
+
+export const hwpairKind: LinkKind = {
+  name: "hwpair",
+
+  async unavailable(_sys: Sys) {
+    const root = sysfsRoot();
+    let m;
+    try {
+      m = await loadMachine();
+    } catch (e) {
+      return `no machine file (${machineFile()}): ${(e as Error).message.split("\n")[0]}`;
+    }
+    const have = new Set(listSriovPfs(root));
+    const missing = m.pairs.flatMap((p) => [p.a, p.b]).filter((pf) => !have.has(pf));
+    if (missing.length) return `PFs ${missing.join(", ")} of ${m.file} have no SR-IOV here`;
+    return undefined;
+  },
+
+  async create(links: LinkPlan[], ctx: NetContext) {
+    refuseImpairments(links);
+    const root = sysfsRoot();
+    const m = await loadMachine();
+    const picked = allocate(m, links.length, ctx.sys, ctx.prefix, root);
+    await provision(m, picked, ctx, root);
+    for (const [i, l] of links.entries()) {
+      const s = picked[i];
+      await placeEnd(vfNetdev(s.pair.a, s.vf, ctx.sys, root), l.a.at, ctx);
+      await placeEnd(vfNetdev(s.pair.b, s.vf, ctx.sys, root), l.b.at, ctx);
+    }
+  },
+
+  // VF netdevs go back (name, MAC, MTU) before the VF settings and counts do, so nothing is left renamed.
+  async destroy(_links: LinkPlan[], ctx: NetContext) {
+    const recs = ctx.records();
+    await restoreExternals(recs.filter((r): r is Extract<Resource, { type: "extern" }> => r.type === "extern"), ctx);
+    await restoreSriov(recs, ctx.sys, sysfsRoot());
+  },
+
+  describe(l: LinkPlan) {
+    return { a: l.a.at, b: l.b.at };
+  },
+};
