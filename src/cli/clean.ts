@@ -1,4 +1,5 @@
 /** `hynet clean`: remove what crashed or abandoned networks left behind, from the state files. */
+import { machineOption, useMachineOption } from "./machine.js";
 import type { CommandSpec } from "./spec.js";
 
 export const cleanCommand: CommandSpec = {
@@ -9,11 +10,13 @@ export const cleanCommand: CommandSpec = {
     "state files. Nothing hynet did not record is touched. A network whose process is still running is skipped unless --force.",
   args: [],
   options: [
+    machineOption,
     { name: "net", type: "string", value: "NAME", description: "only this network (prefix or topology name)" },
     { name: "force", type: "boolean", description: "also clean networks whose owning process is still running" },
   ],
   examples: ["hynet clean", "hynet clean --net hnk3x9", "hynet clean --dry-run"],
   async run(_args, opts, ctx) {
+    useMachineOption(opts);
     const { clean, stateDir } = await import("../net/index.js");
     const reports = await clean(ctx.sys, { net: opts.net as string | undefined, force: opts.force === true });
     for (const r of reports) {

@@ -24,6 +24,8 @@ import { runCommand } from "./run.js";
 import { exampleCommand } from "./example.js";
 import { evaluateCommand } from "./evaluate.js";
 import { reportCommand } from "./report.js";
+import { machineCommand } from "./machine.js";
+import { labCommand } from "./lab.js";
 
 /** In the order `hynet --help` and docs/cli.md list them: the main job first, then its parts. */
 export const commands: CommandSpec[] = [
@@ -40,6 +42,8 @@ export const commands: CommandSpec[] = [
   showCommand,
   downCommand,
   cleanCommand,
+  machineCommand,
+  labCommand,
   loadgenCommand,
   captureCommand,
   calibrateCommand,

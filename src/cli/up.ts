@@ -3,6 +3,7 @@ import { DEFAULT_KINDS } from "../net/kinds.js";
 // The kind registry is the source of truth for the names --help lists; it loads the kinds' code too.
 import { nodeKinds, linkKinds, switchKinds } from "../net/registry.js";
 import { PrivilegeError } from "../errors.js";
+import { machineOption, useMachineOption } from "./machine.js";
 import type { CommandSpec } from "./spec.js";
 
 export const upCommand: CommandSpec = {
@@ -15,6 +16,7 @@ export const upCommand: CommandSpec = {
     "whatever a crash left. If the start fails or is interrupted, everything already made is removed. Needs root.",
   args: [{ name: "topology", description: "the topology file (YAML, see docs/topology.md)", required: true }],
   options: [
+    machineOption,
     { name: "host-kind", type: "string", value: "K", default: DEFAULT_KINDS.host, description: `node kind for hosts (${Object.keys(nodeKinds).join(", ")})` },
     { name: "link-kind", type: "string", value: "K", default: DEFAULT_KINDS.link, description: `link kind (${Object.keys(linkKinds).join(", ")})` },
     { name: "switch-kind", type: "string", value: "K", default: DEFAULT_KINDS.switch, description: `switch kind (${Object.keys(switchKinds).join(", ")})` },
@@ -22,6 +24,7 @@ export const upCommand: CommandSpec = {
   ],
   examples: ["hynet up examples/paper/topology.yaml", "hynet up examples/paper/topology.yaml --host-kind vm --link-kind veth", "hynet up chain.yaml --dry-run"],
   async run(args, opts, ctx) {
+    useMachineOption(opts);
     const { loadTopology } = await import("../topo/index.js");
     const { Net } = await import("../net/index.js");
     const topo = await loadTopology(args[0]);

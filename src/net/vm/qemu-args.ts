@@ -73,7 +73,8 @@ export function qemuArgv(c: GuestConfig): string[] {
   const micro = c.machine === "microvm";
   const machine = micro
     ? // pit/pic/rtc: the Debian kernel's early boot wants legacy timers; acpi: describes the virtio-mmio devices (its virtio_mmio has no command-line devices).
-      "microvm,x-option-roms=off,pit=on,pic=on,rtc=on,acpi=on"
+      // No x-option-roms=off: QEMU >= 8 boots a PVH kernel on microvm through its pvh option ROM (without it the guest never starts).
+      "microvm,pit=on,pic=on,rtc=on,acpi=on"
     : c.machine;
   const bus = micro ? "device" : "pci";
   const noRom = micro ? "" : ",romfile=";
