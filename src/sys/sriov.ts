@@ -179,7 +179,7 @@ interface VfInfoJson {
   vf: number;
   address?: string;
   mac?: string;
-  "vlan-list"?: { vlan?: number }[];
+  vlan_list?: { vlan?: number }[];
   vlan?: number;
   spoofchk?: boolean;
   trust?: boolean;
@@ -191,7 +191,7 @@ export function parseVfSettings(json: string): VfSettings[] {
   return (links[0]?.vfinfo_list ?? []).map((v) => ({
     vf: v.vf,
     mac: v.address ?? v.mac,
-    vlan: v["vlan-list"]?.[0]?.vlan ?? v.vlan ?? 0,
+    vlan: v.vlan_list?.[0]?.vlan ?? v.vlan ?? 0,
     spoofchk: v.spoofchk,
     trust: v.trust,
   }));
