@@ -10,6 +10,7 @@ import type { Sys } from "../sys/index.js";
 import {
   SYSFS,
   driverOverride,
+  hasIommu,
   overrideDriver,
   pciDir,
   pciDriver,
@@ -125,13 +126,26 @@ export function vfNetdev(pf: string, vf: number, sys: Sys, root = sysfsRoot()): 
   throw new SystemError("SRIOV_VF_BUSY", `VF ${vf} of ${pf} has no network device in the root namespace`, { hint: "another network or a guest uses it; `hynet clean` frees leftovers" });
 }
 
-/** Bind a VF to vfio-pci for a guest (driver_override, so no other driver grabs it). Recorded first. */
-export async function bindVfio(sys: Sys, bdf: string, ctx: Pick<NetContext, "record">, root = sysfsRoot()): Promise<void> {
+/** What passing VFs to guests needs, checked before anything changes: IOMMU groups and the vfio-pci driver. */
+export function checkPassthrough(sys: Sys, root = sysfsRoot()): void {
+  if (sys.dryRun) return;
+  if (!hasIommu(root)) {
+    throw new SystemError("SRIOV_NO_IOMMU", "VM hosts get their VFs through vfio-pci, which needs an IOMMU: this machine has no IOMMU groups", {
+      hint: "boot with intel_iommu=on (or amd_iommu=on) iommu=pt and enable VT-d/AMD-Vi in the firmware; namespace hosts need no IOMMU",
+    });
+  }
+  if (!existsSync(path.join(root, "bus", "pci", "drivers", "vfio-pci"))) {
+    throw new SystemError("SRIOV_NO_VFIO", "the vfio-pci driver is not loaded", { hint: "modprobe vfio-pci" });
+  }
+}
+
+/** Bind a VF to vfio-pci for a guest (driver_override, so no other driver grabs it). Recorded first; `forEnd` is the end it serves. */
+export async function bindVfio(sys: Sys, bdf: string, ctx: Pick<NetContext, "record">, forEnd: string, root = sysfsRoot()): Promise<void> {
   const drv = pciDriver(bdf, root);
-  if (drv === "vfio-pci") return;
   if (!sys.dryRun && !existsSync(pciDir(bdf, root))) throw new UsageError(`no PCI device ${bdf}`);
   const overrideBefore = driverOverride(bdf, root);
-  await ctx.record({ type: "pci-driver", bdf, before: drv, overrideBefore });
+  await ctx.record({ type: "pci-driver", bdf, before: drv, overrideBefore, for: forEnd });
+  if (drv === "vfio-pci") return;
   await unbindDriver(sys, bdf, root);
   await overrideDriver(sys, bdf, "vfio-pci", root);
 }

@@ -191,3 +191,42 @@ describe("the machine file", () => {
     expect(() => parseMachine("pairs:\n  - { a: eth0, b: eth0 }\nvfs: 7\n", "m.yaml")).toThrow(expect.objectContaining({ message: expect.stringContaining("eth0 is named twice") }));
   });
 });
+
+describe("VM hosts and refusals of the link kind", () => {
+  it("passes a VF to QEMU as -device vfio-pci instead of a tap NIC", async () => {
+    const { qemuArgv } = await import("../../src/net/vm/qemu-args.js");
+    const argv = qemuArgv({
+      name: "g1", accel: "tcg", machine: "pc", kernel: "k", initrd: "i", cmdline: "c", cpus: 1, memoryMb: 256,
+      nics: [{ tap: "tap0", mac: "52:54:00:00:00:01", vfio: "0000:02:10.0" }, { tap: "tap1", mac: "52:54:00:00:00:02" }],
+      agentSocket: "a", qmpSocket: "q", consoleLog: "c", pidFile: "p",
+    });
+    const devices = argv.flatMap((a, i) => (a === "-device" ? [argv[i + 1]] : []));
+    expect(devices).toContain("vfio-pci,host=0000:02:10.0");
+    expect(argv.filter((a) => a.startsWith("tap,id="))).toEqual(["tap,id=n1,ifname=tap1,script=no,downscript=no"]);
+  });
+
+  it("refuses VF passthrough without IOMMU groups or without vfio-pci, before any change", async () => {
+    const { checkPassthrough } = await import("../../src/net/sriov.js");
+    const sys = createSys();
+    expect(() => checkPassthrough(sys, root)).toThrow(expect.objectContaining({ code: "SRIOV_NO_IOMMU" }));
+    fs.mkdirSync(path.join(root, "kernel/iommu_groups/0"), { recursive: true });
+    expect(() => checkPassthrough(sys, root)).toThrow(expect.objectContaining({ code: "SRIOV_NO_VFIO" }));
+    fs.mkdirSync(path.join(root, "bus/pci/drivers/vfio-pci"), { recursive: true });
+    expect(() => checkPassthrough(sys, root)).not.toThrow();
+  });
+
+  it("refuses impairment params on hwpair links, and says what a machine without the file lacks", async () => {
+    const { hwpairKind } = await import("../../src/net/links/hwpair.js");
+    const end = { node: "h1", intf: { ifname: "e0", addrs: [] }, at: { netns: "x", ifname: "e0" } };
+    const link = { index: 0, spec: { a: { node: "h1" }, b: { node: "h2" }, params: { delay: "5ms" } }, kind: "hwpair", a: end, b: { ...end, node: "h2" } };
+    const recs: Resource[] = [];
+    await expect(hwpairKind.create([link as never], ctxFor(createSys({ dryRun: true }), recs))).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("no impairments") });
+    expect(recs).toEqual([]);
+    process.env.HYNET_MACHINE = path.join(root, "none.yaml");
+    try {
+      expect(await hwpairKind.unavailable!(createSys())).toMatch(/no machine file/);
+    } finally {
+      delete process.env.HYNET_MACHINE;
+    }
+  });
+});

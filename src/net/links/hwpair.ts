@@ -18,7 +18,9 @@ import type { Endpoint, LinkKind, LinkPlan, NetContext, Resource } from "../kind
 import { ipBatch } from "../ip.js";
 import { restoreExternals } from "../external.js";
 import { loadMachine, machineFile } from "../machine.js";
-import { allocate, provision, restoreSriov, sysfsRoot, vfNetdev } from "../sriov.js";
+import { readVf, setVf } from "../../sys/sriov.js";
+import { allocate, bindVfio, checkPassthrough, provision, restoreSriov, sysfsRoot, vfNetdev } from "../sriov.js";
+import type { VfPairSlot } from "../machine.js";
 
 /** Link params that ask for an impairment (a qdisc on the end); VFs do not take them yet. */
 const IMPAIRMENTS = ["delay", "jitter", "loss", "rate", "corrupt", "duplicate", "reorder", "limit"];
@@ -46,6 +48,16 @@ async function placeEnd(dev: string, at: Endpoint, ctx: NetContext): Promise<voi
   if (set) await ipBatch(ctx.sys, [`link set dev ${at.ifname} ${set}`], { netns: at.netns });
 }
 
+/** One end: the VF's netdev into the node's namespace, or — for a VM host — the VF itself to the guest (vfio-pci). */
+async function makeEnd(s: VfPairSlot, side: "a" | "b", at: Endpoint, ctx: NetContext, root: string): Promise<void> {
+  const pf = s.pair[side];
+  if (!at.guestMac) return placeEnd(vfNetdev(pf, s.vf, ctx.sys, root), at, ctx);
+  // The PF gives the VF the guest NIC's MAC, so the guest finds and names it as it does a virtio NIC.
+  await setVf(ctx.sys, pf, { vf: s.vf, mac: at.guestMac, vlan: s.vlan, spoofchk: false, trust: true });
+  const bdf = ctx.sys.dryRun ? (readVf(pf, s.vf, root)?.bdf ?? `${pf}-vf${s.vf}`) : readVf(pf, s.vf, root)!.bdf;
+  await bindVfio(ctx.sys, bdf, ctx, `${at.netns}/${at.ifname}`, root);
+}
+
 export const hwpairKind: LinkKind = {
   name: "hwpair",
 
@@ -68,11 +80,11 @@ export const hwpairKind: LinkKind = {
     const root = sysfsRoot();
     const m = await loadMachine();
     const picked = allocate(m, links.length, ctx.sys, ctx.prefix, root);
+    if (links.some((l) => l.a.at.guestMac || l.b.at.guestMac)) checkPassthrough(ctx.sys, root);
     await provision(m, picked, ctx, root);
     for (const [i, l] of links.entries()) {
-      const s = picked[i];
-      await placeEnd(vfNetdev(s.pair.a, s.vf, ctx.sys, root), l.a.at, ctx);
-      await placeEnd(vfNetdev(s.pair.b, s.vf, ctx.sys, root), l.b.at, ctx);
+      await makeEnd(picked[i], "a", l.a.at, ctx, root);
+      await makeEnd(picked[i], "b", l.b.at, ctx, root);
     }
   },
 

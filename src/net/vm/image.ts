@@ -48,6 +48,8 @@ export const GUEST_MODULES = [
   // 2.5 MB that every guest unpacks at boot, so other filesystems come with the user's own initrd).
   "virtio_blk",
   "squashfs",
+  // A VF passed through by link kind hwpair (igb's VF; the lab's NICs).
+  "igbvf",
 ];
 
 export interface GuestImage {
@@ -322,7 +324,7 @@ export async function defaultGuestImage(sys: Sys, o: { cacheDir?: string } = {})
 export const LAB_MODULES = [
   ...GUEST_MODULES,
   "netfs", "fscache", "9pnet", "9pnet_virtio", "9p",
-  "dca", "i2c-algo-bit", "igb", "igbvf",
+  "dca", "i2c-algo-bit", "igb",
   "irqbypass", "vfio", "vfio_iommu_type1", "vfio_virqfd", "vfio-pci-core", "vfio-pci",
   "veth", "llc", "stp", "bridge",
 ];

@@ -20,7 +20,7 @@ import { SystemError, UsageError } from "../../errors.js";
 import { logger } from "../../events.js";
 import type { Sys } from "../../sys/index.js";
 import { chooseAccel } from "./accel.js";
-import { cacheRoot, LAB_MODULES, labGuestImage, packageRoot, type GuestImage } from "./image.js";
+import { cacheRoot, defaultGuestImage, LAB_MODULES, labGuestImage, packageRoot, type GuestImage } from "./image.js";
 import type { Accel } from "./qemu-args.js";
 
 /** Where the lab's machine file is inside the guest (guest/lab-init writes it). */
@@ -104,6 +104,8 @@ export async function runLab(sys: Sys, o: LabOptions, out: Writable): Promise<nu
   const writable = (o.writable ?? []).map((w) => path.resolve(w));
   for (const w of writable) checkPath(w, "writable folder");
   const image = await labGuestImage(sys);
+  // The cache is read-only inside: VM hosts there need their guest image built out here first.
+  await defaultGuestImage(sys);
   const accel = await chooseAccel(sys, image, cacheRoot());
   const jobDir = sys.dryRun ? path.join(os.tmpdir(), "hynet-lab-XXXXXX") : mkdtempSync(path.join(os.tmpdir(), "hynet-lab-"));
   checkPath(jobDir, "temporary folder");

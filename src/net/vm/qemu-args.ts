@@ -17,6 +17,8 @@ export interface NicConfig {
   /** Host-side tap the NIC is connected to. */
   tap: string;
   mac: string;
+  /** A PCI device (a VF bound to vfio-pci) passed to the guest instead of a virtio NIC on the tap. */
+  vfio?: string;
 }
 
 export interface GuestConfig {
@@ -101,6 +103,7 @@ export function qemuArgv(c: GuestConfig): string[] {
     argv.push("-device", `virtio-blk-${bus},drive=root${noRom}`);
   }
   c.nics.forEach((n, i) => {
+    if (n.vfio) return void argv.push("-device", `vfio-pci,host=${n.vfio}`);
     argv.push("-netdev", `tap,id=n${i},ifname=${n.tap},script=no,downscript=no`);
     argv.push("-device", `virtio-net-${bus},netdev=n${i},mac=${n.mac}${noRom}`);
   });
