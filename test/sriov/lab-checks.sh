@@ -8,6 +8,7 @@ echo "CHECK numvfs-before $(numvfs eth0),$(numvfs eth1),$(numvfs eth2),$(numvfs 
 hynet up $T --link-kind hwpair --prefix hwt
 echo "CHECK up $?"
 echo "CHECK numvfs-up $(numvfs eth0),$(numvfs eth1),$(numvfs eth2),$(numvfs eth3)"
+ip -j -d link show eth0 | grep -o '"vfinfo_list":\[{[^}]*' | head -c 300; echo
 echo "CHECK vf0-settings $(ip link show eth0 | grep -c 'vf 0 .*vlan 1, spoof checking off.*trust on')"
 echo "CHECK h1-lg-mac $(hynet exec h1 -- cat /sys/class/net/h1-lg/address)"
 echo "CHECK h1-lg-driver $(hynet exec h1 -- sh -c 'basename $(readlink /sys/class/net/h1-lg/device/driver)')"
@@ -54,5 +55,3 @@ echo "CHECK clean $?"
 echo "CHECK numvfs-clean $(numvfs eth0),$(numvfs eth1),$(numvfs eth2),$(numvfs eth3)"
 echo "CHECK netns-clean $(ip netns list | wc -l)"
 echo "CHECK pfs-clean $(ip -br link | grep -c '^eth')"
-ip -j -d link show eth0 | head -c 700; echo
-echo
