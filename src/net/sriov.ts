@@ -171,7 +171,9 @@ export async function restoreSriov(records: readonly Resource[], sys: Sys, root 
   const vanishing = new Set(counts.filter((c) => c.before === 0).map((c) => c.pf));
   for (const v of of("sriov-vf")) {
     if (vanishing.has(v.pf) || (!sys.dryRun && !readVf(v.pf, v.vf, root))) continue;
-    await setVf(sys, v.pf, { vf: v.vf, ...v.before }).catch(() => {});
+    // An all-zero MAC means "none set by the PF": that is what the VF had, and the PF cannot set it back.
+    const mac = v.before.mac && !/^(00:){5}00$/.test(v.before.mac) ? v.before.mac : undefined;
+    await setVf(sys, v.pf, { vf: v.vf, ...v.before, mac }).catch(() => {});
     done.push(`vf ${v.pf}#${v.vf} settings`);
   }
   for (const c of counts) {

@@ -18,7 +18,7 @@ import type { Endpoint, LinkKind, LinkPlan, NetContext, Resource } from "../kind
 import { ipBatch } from "../ip.js";
 import { restoreExternals } from "../external.js";
 import { loadMachine, machineFile } from "../machine.js";
-import { readVf, setVf } from "../../sys/sriov.js";
+import { readVf, readVfSettings, setVf } from "../../sys/sriov.js";
 import { allocate, bindVfio, checkPassthrough, provision, restoreSriov, sysfsRoot, vfNetdev } from "../sriov.js";
 import type { VfPairSlot } from "../machine.js";
 
@@ -53,6 +53,8 @@ async function makeEnd(s: VfPairSlot, side: "a" | "b", at: Endpoint, ctx: NetCon
   const pf = s.pair[side];
   if (!at.guestMac) return placeEnd(vfNetdev(pf, s.vf, ctx.sys, root), at, ctx);
   // The PF gives the VF the guest NIC's MAC, so the guest finds and names it as it does a virtio NIC.
+  const b = (await readVfSettings(ctx.sys, pf)).find((v) => v.vf === s.vf);
+  await ctx.record({ type: "sriov-vf", pf, vf: s.vf, vlan: s.vlan, before: { mac: b?.mac, vlan: b?.vlan ?? 0, spoofchk: b?.spoofchk, trust: b?.trust } });
   await setVf(ctx.sys, pf, { vf: s.vf, mac: at.guestMac, vlan: s.vlan, spoofchk: false, trust: true });
   const bdf = ctx.sys.dryRun ? (readVf(pf, s.vf, root)?.bdf ?? `${pf}-vf${s.vf}`) : readVf(pf, s.vf, root)!.bdf;
   await bindVfio(ctx.sys, bdf, ctx, `${at.netns}/${at.ifname}`, root);
