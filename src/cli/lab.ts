@@ -20,7 +20,7 @@ export const labCommand: CommandSpec = {
   examples: [
     "hynet lab sriov -- hynet up examples/paper/topology.yaml --link-kind hwpair",
     "hynet lab sriov -- hynet machine check",
-    "hynet lab sriov --writable results -- hynet run examples/paper/experiment-lab.yaml --out results/lab",
+    "hynet lab sriov --writable results -- sh -c 'hynet run examples/sriov/experiment.yaml --out /run/sriov && cp -r /run/sriov results/'",
   ],
   async run(args, opts, ctx) {
     if (args[0] !== "sriov") throw new UsageError(`unknown lab "${args[0]}"`, { hint: "hynet lab sriov -- CMD…" });
@@ -28,7 +28,7 @@ export const labCommand: CommandSpec = {
     const { PrivilegeError } = await import("../errors.js");
     if (!ctx.sys.dryRun && !ctx.sys.isRoot()) throw new PrivilegeError("`hynet lab` shares the host's root with a guest that runs as root");
     const { runLab } = await import("../net/vm/lab.js");
-    const writable = ((opts.writable as string[] | undefined) ?? []);
+    const writable = (opts.writable as string[] | undefined) ?? [];
     return runLab(ctx.sys, { argv: ctx.rest, cwd: process.cwd(), writable, memoryMb: Number(opts.memory), timeoutMs: Number(opts.timeout) * 1000, signal: ctx.signal }, process.stdout);
   },
 };
