@@ -36,22 +36,32 @@ function refuseImpairments(links: LinkPlan[]): void {
   }
 }
 
-/** Move one VF netdev to where the node wants the end, renamed, with its MAC and MTU. */
-async function placeEnd(dev: string, at: Endpoint, ctx: NetContext): Promise<void> {
-  if (at.netns === undefined) throw new UsageError(`hwpair: the end ${at.ifname} would stay in the root namespace`, { hint: "hwpair ends go to namespace or VM hosts" });
-  const r = ctx.sys.dryRun ? undefined : await ctx.sys.run(["ip", "-j", "link", "show", "dev", dev]);
-  const cur = r ? (JSON.parse(r.stdout || "[]") as { address?: string; mtu?: number }[])[0] : undefined;
-  await ctx.record({ type: "extern", dev, netns: at.netns, ifname: at.ifname, mac: cur?.address, mtu: cur?.mtu });
-  const set = [at.mac ? `address ${at.mac}` : "", at.mtu ? `mtu ${at.mtu}` : ""].filter(Boolean).join(" ");
-  // Down first: a VF's MAC cannot change while it is up, and the node brings it up.
-  await ipBatch(ctx.sys, [`link set dev ${dev} down`, `link set dev ${dev} netns ${at.netns} name ${at.ifname}`]);
-  if (set) await ipBatch(ctx.sys, [`link set dev ${at.ifname} ${set}`], { netns: at.netns });
+/**
+ * Move VF netdevs to where the nodes want their ends, renamed, with their MAC and MTU: one
+ * `ip -batch` for all moves and one per namespace for MAC/MTU (process starts dominate in the lab).
+ */
+async function placeEnds(ends: { dev: string; at: Endpoint }[], ctx: NetContext): Promise<void> {
+  if (ends.length === 0) return;
+  const r = ctx.sys.dryRun ? undefined : await ctx.sys.run(["ip", "-j", "link", "show"]);
+  const now = new Map((r ? (JSON.parse(r.stdout || "[]") as { ifname: string; address?: string; mtu?: number }[]) : []).map((l) => [l.ifname, l]));
+  const moves: string[] = [];
+  const sets = new Map<string, string[]>();
+  for (const { dev, at } of ends) {
+    if (at.netns === undefined) throw new UsageError(`hwpair: the end ${at.ifname} would stay in the root namespace`, { hint: "hwpair ends go to namespace or VM hosts" });
+    const cur = now.get(dev);
+    await ctx.record({ type: "extern", dev, netns: at.netns, ifname: at.ifname, mac: cur?.address, mtu: cur?.mtu });
+    // Down first: a VF's MAC cannot change while it is up, and the node brings it up.
+    moves.push(`link set dev ${dev} down`, `link set dev ${dev} netns ${at.netns} name ${at.ifname}`);
+    const set = [at.mac ? `address ${at.mac}` : "", at.mtu ? `mtu ${at.mtu}` : ""].filter(Boolean).join(" ");
+    if (set) sets.set(at.netns, [...(sets.get(at.netns) ?? []), `link set dev ${at.ifname} ${set}`]);
+  }
+  await ipBatch(ctx.sys, moves);
+  for (const [netns, lines] of sets) await ipBatch(ctx.sys, lines, { netns });
 }
 
-/** One end: the VF's netdev into the node's namespace, or — for a VM host — the VF itself to the guest (vfio-pci). */
-async function makeEnd(s: VfPairSlot, side: "a" | "b", at: Endpoint, ctx: NetContext, root: string): Promise<void> {
+/** A VM host's end: the VF itself to the guest (vfio-pci). */
+async function passEnd(s: VfPairSlot, side: "a" | "b", at: Endpoint, ctx: NetContext, root: string): Promise<void> {
   const pf = s.pair[side];
-  if (!at.guestMac) return placeEnd(vfNetdev(pf, s.vf, ctx.sys, root), at, ctx);
   // The PF gives the VF the guest NIC's MAC, so the guest finds and names it as it does a virtio NIC.
   const b = (await readVfSettings(ctx.sys, pf)).find((v) => v.vf === s.vf);
   await ctx.record({ type: "sriov-vf", pf, vf: s.vf, vlan: s.vlan, before: { mac: b?.mac, vlan: b?.vlan ?? 0, spoofchk: b?.spoofchk, trust: b?.trust } });
@@ -84,10 +94,12 @@ export const hwpairKind: LinkKind = {
     const picked = allocate(m, links.length, ctx.sys, ctx.prefix, root);
     if (links.some((l) => l.a.at.guestMac || l.b.at.guestMac)) checkPassthrough(ctx.sys, root);
     await provision(m, picked, ctx, root);
-    for (const [i, l] of links.entries()) {
-      await makeEnd(picked[i], "a", l.a.at, ctx, root);
-      await makeEnd(picked[i], "b", l.b.at, ctx, root);
-    }
+    const ends = links.flatMap((l, i) => (["a", "b"] as const).map((side) => ({ s: picked[i], side, at: l[side].at })));
+    for (const e of ends.filter((x) => x.at.guestMac)) await passEnd(e.s, e.side, e.at, ctx, root);
+    await placeEnds(
+      ends.filter((x) => !x.at.guestMac).map((e) => ({ dev: vfNetdev(e.s.pair[e.side], e.s.vf, ctx.sys, root), at: e.at })),
+      ctx,
+    );
   },
 
   // VF netdevs go back (name, MAC, MTU) before the VF settings and counts do, so nothing is left renamed.
