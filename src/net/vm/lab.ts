@@ -12,13 +12,14 @@
  * --pdeathsig KILL` (it dies with the process that started it, even after a
  * kill -9), and the guest's namespaces, VFs and state live and die with it.
  */
-import { mkdtempSync, promises as fsp } from "node:fs";
+import { mkdtempSync, promises as fsp, readdirSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Writable } from "node:stream";
 import { SystemError, UsageError } from "../../errors.js";
 import { logger } from "../../events.js";
 import type { Sys } from "../../sys/index.js";
+import { processAlive } from "../../sys/qemu.js";
 import { chooseAccel } from "./accel.js";
 import { cacheRoot, defaultGuestImage, LAB_MODULES, labGuestImage, packageRoot, type GuestImage } from "./image.js";
 import type { Accel } from "./qemu-args.js";
@@ -98,6 +99,14 @@ export function labQemuArgv(o: { image: GuestImage; accel: Accel; jobDir: string
   return argv;
 }
 
+/** Job folders of lab runs whose process is gone (a kill -9 skips their removal): their guest died with them. */
+function removeOrphanJobDirs(): void {
+  for (const name of readdirSync(os.tmpdir())) {
+    const pid = Number(/^hynet-lab-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && !processAlive(pid)) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
 /** Boot the lab, run `o.argv` inside as root, stream its output to `out`; resolves with its exit code. */
 export async function runLab(sys: Sys, o: LabOptions, out: Writable): Promise<number> {
   const log = logger(sys.emit, "lab");
@@ -107,7 +116,8 @@ export async function runLab(sys: Sys, o: LabOptions, out: Writable): Promise<nu
   // The cache is read-only inside: VM hosts there need their guest image built out here first.
   await defaultGuestImage(sys);
   const accel = await chooseAccel(sys, image, cacheRoot());
-  const jobDir = sys.dryRun ? path.join(os.tmpdir(), "hynet-lab-XXXXXX") : mkdtempSync(path.join(os.tmpdir(), "hynet-lab-"));
+  if (!sys.dryRun) removeOrphanJobDirs();
+  const jobDir = sys.dryRun ? path.join(os.tmpdir(), "hynet-lab-XXXXXX") : mkdtempSync(path.join(os.tmpdir(), `hynet-lab-${process.pid}-`));
   checkPath(jobDir, "temporary folder");
   try {
     const checkout = packageRoot();
