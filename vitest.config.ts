@@ -9,7 +9,7 @@ import { defineConfig } from "vitest/config";
  * kernel drops). `npm test` runs everything else in parallel first, then
  * these one file at a time (HYNET_TESTS=serial).
  */
-const SERIAL = ["test/vm/**/*.test.ts", "test/traffic/loadgen.test.ts", "test/capture/capture.test.ts", "test/experiment/series.test.ts", "test/experiment/series-pipe.test.ts", "test/testbed/series.test.ts", "test/gate/degraded.test.ts", "test/net/impair.test.ts", "test/experiment/impair-series.test.ts"];
+const SERIAL = ["test/vm/**/*.test.ts", "test/sriov/lab.test.ts", "test/traffic/loadgen.test.ts", "test/capture/capture.test.ts", "test/experiment/series.test.ts", "test/experiment/series-pipe.test.ts", "test/testbed/series.test.ts", "test/gate/degraded.test.ts", "test/net/impair.test.ts", "test/experiment/impair-series.test.ts"];
 const serial = process.env.HYNET_TESTS === "serial";
 
 export default defineConfig({

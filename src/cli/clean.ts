@@ -1,4 +1,5 @@
 /** `hynet clean`: remove what crashed or abandoned networks left behind, from the state files. */
+import { machineOption, useMachineOption } from "./machine.js";
 import type { CommandSpec } from "./spec.js";
 
 export const cleanCommand: CommandSpec = {
@@ -9,12 +10,14 @@ export const cleanCommand: CommandSpec = {
     "state files. Nothing hynet did not record is touched. A network whose process is still running is skipped unless --force.",
   args: [],
   options: [
+    machineOption,
     { name: "net", type: "string", value: "NAME", description: "only this network (prefix or topology name)" },
     { name: "force", type: "boolean", description: "also clean networks whose owning process is still running" },
     { name: "testbed", type: "string", value: "FILE", description: "clean the machines of a testbed instead (after a crash of `hynet run --testbed`): stop the load generators and timestampers left running, `hynet clean` on the DuT; captures are kept" },
   ],
   examples: ["hynet clean", "hynet clean --net hnk3x9", "hynet clean --dry-run", "hynet clean --testbed examples/testbed/paper.yaml"],
   async run(_args, opts, ctx) {
+    useMachineOption(opts);
     if (typeof opts.testbed === "string") {
       const { loadTestbed, cleanTestbed } = await import("../testbed/index.js");
       for (const r of await cleanTestbed(await loadTestbed(opts.testbed), ctx.sys, { force: opts.force === true })) {

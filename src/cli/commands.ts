@@ -25,6 +25,8 @@ import { runCommand } from "./run.js";
 import { exampleCommand } from "./example.js";
 import { evaluateCommand } from "./evaluate.js";
 import { reportCommand } from "./report.js";
+import { machineCommand } from "./machine.js";
+import { labCommand } from "./lab.js";
 
 /** In the order `hynet --help` and docs/cli.md list them: the main job first, then its parts. */
 export const commands: CommandSpec[] = [
@@ -42,6 +44,8 @@ export const commands: CommandSpec[] = [
   linkCommand,
   downCommand,
   cleanCommand,
+  machineCommand,
+  labCommand,
   loadgenCommand,
   captureCommand,
   calibrateCommand,

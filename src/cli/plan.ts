@@ -1,4 +1,5 @@
 /** `hynet plan experiment.yaml`: the runs of a series, without running them. */
+import { machineOption, useMachineOption } from "./machine.js";
 import type { CommandSpec } from "./spec.js";
 
 export const planCommand: CommandSpec = {
@@ -8,11 +9,13 @@ export const planCommand: CommandSpec = {
     "Prints one line per run (the cross product of each loop block, in the order `hynet run` takes them) with its folder name, and an estimate of the series' duration. With --out, also says which runs that results folder already holds complete (skipped by `hynet run --resume`) or incomplete (redone).",
   args: [{ name: "experiment", description: "experiment file (YAML; see docs/experiment.md)", required: true }],
   options: [
+    machineOption,
     { name: "out", type: "string", value: "DIR", description: "results folder to compare with (shows complete / incomplete runs)" },
     { name: "testbed", type: "string", value: "FILE", description: "also check this testbed file and say which machine plays which role (docs/testbed.md)" },
   ],
   examples: ["hynet plan examples/paper/experiment.yaml", "hynet plan examples/quick/experiment.yaml --out results/quick", "hynet plan examples/paper/experiment.yaml --testbed examples/testbed/paper.yaml"],
   async run(args, opts, { sys }) {
+    useMachineOption(opts);
     const [{ loadExperiment }, { estimateRunSeconds }, { formatDuration }, { planStatus, checkSeries }, { unrunnableRuns }, { defaultDeps }] = await Promise.all([
       import("../experiment/file.js"),
       import("../experiment/plan.js"),

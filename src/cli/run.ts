@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import type { SeriesResult } from "../experiment/runner.js";
 import type { Sys } from "../sys/index.js";
 import type { Experiment } from "../experiment/file.js";
+import { machineOption, useMachineOption } from "./machine.js";
 import type { CommandSpec } from "./spec.js";
 import * as path from "node:path";
 
@@ -44,6 +45,7 @@ export const runCommand: CommandSpec = {
     "Each run writes into its own folder under --out, named from its loop variables (rate50000-linkveth-nodenamespace-burst1/), with the compressed captures, the evaluation (eval/), IRQ samples (irq/) and run.json; results.duckdb indexes all runs (`hynet results DIR`). An existing run folder is never overwritten: --resume skips completed runs and moves incomplete ones aside (RUN.incomplete-N) before redoing them. A failed run is recorded and the series goes on (--fail-fast stops). Ctrl-C tears the network down and marks the run aborted. Exit code: 0 all runs ok, 1 a run failed, 130 interrupted; with --gate the gate's code (0 pass, 1 a check failed, 2 could not evaluate).",
   args: [{ name: "experiment", description: "experiment file (YAML; see docs/experiment.md)", required: true }],
   options: [
+    machineOption,
     { name: "out", short: "o", type: "string", value: "DIR", description: "results folder (created if needed)" },
     { name: "resume", type: "boolean", description: "skip runs that completed in DIR, redo the others (their folders are moved aside, never deleted)" },
     { name: "fail-fast", type: "boolean", description: "stop the series at the first failed run" },
@@ -59,6 +61,7 @@ export const runCommand: CommandSpec = {
     "hynet run examples/paper/experiment.yaml --testbed examples/testbed/paper.yaml --out results/paper",
   ],
   async run(args, opts, { sys, signal }) {
+    useMachineOption(opts);
     if (typeof opts.out !== "string" || !opts.out) throw new UsageError("--out DIR is required: the folder the series writes its results into");
     const [{ loadExperiment }, { runSeries }, { defaultDeps }] = await Promise.all([
       import("../experiment/file.js"),

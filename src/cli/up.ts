@@ -3,6 +3,7 @@ import { DEFAULT_KINDS } from "../net/kinds.js";
 // The kind registry is the source of truth for the names --help lists; it loads the kinds' code too.
 import { nodeKinds, linkKinds, switchKinds, knownKinds } from "../net/registry.js";
 import { PrivilegeError, UsageError } from "../errors.js";
+import { machineOption, useMachineOption } from "./machine.js";
 import type { CommandSpec } from "./spec.js";
 
 /** Names to show on one line: all of a few, the first and last of many (`hynet show` lists them all). */
@@ -24,6 +25,7 @@ export const upCommand: CommandSpec = {
     "whatever a crash left. If the start fails or is interrupted, everything already made is removed. Needs root.",
   args: [{ name: "topology", description: "the topology file (YAML, see docs/topology.md)", required: true }],
   options: [
+    machineOption,
     { name: "host-kind", type: "string", value: "K", default: DEFAULT_KINDS.host, description: `node kind for hosts (${Object.keys(nodeKinds).join(", ")})` },
     { name: "link-kind", type: "string", value: "K", default: DEFAULT_KINDS.link, description: `link kind (${Object.keys(linkKinds).join(", ")})` },
     { name: "switch-kind", type: "string", value: "K", default: DEFAULT_KINDS.switch, description: `switch kind (${Object.keys(switchKinds).join(", ")})` },
@@ -31,6 +33,7 @@ export const upCommand: CommandSpec = {
   ],
   examples: ["hynet up examples/paper/topology.yaml", "hynet up examples/paper/topology.yaml --host-kind vm --link-kind veth", "hynet up chain.yaml --dry-run"],
   async run(args, opts, ctx) {
+    useMachineOption(opts);
     const flags = { "host-kind": [String(opts.hostKind), nodeKinds], "link-kind": [String(opts.linkKind), linkKinds], "switch-kind": [String(opts.switchKind), switchKinds] } as const;
     for (const [flag, [name, table]] of Object.entries(flags)) {
       if (!(name in table)) throw new UsageError(`--${flag}: unknown kind "${name}"`, { hint: `known: ${Object.keys(table).join(", ")}` });

@@ -9,6 +9,7 @@ import type { Sys } from "../sys/index.js";
 import type { Resource } from "./kinds.js";
 import { ipBatch } from "./ip.js";
 import { restoreExternals } from "./external.js";
+import { restoreSriov } from "./sriov.js";
 import { listStates, ownerAlive, removeState, stateDir, type NetState } from "./state.js";
 
 type Of<T extends Resource["type"]> = Extract<Resource, { type: T }>;
@@ -73,6 +74,8 @@ export async function cleanRecords(records: readonly Resource[], sys: Sys): Prom
     await ipBatch(sys, nss.map((n) => `netns del ${n.name}`), { force: true });
     for (const n of nss) removed.push(`netns ${n.name}`);
   }
+  // After the namespaces: VF netdevs left in them are back in the root namespace by now.
+  removed.push(...(await restoreSriov(records, sys)));
   for (const p of of("path")) {
     if (fs.existsSync(p.path)) {
       if (!sys.dryRun) fs.rmSync(p.path, { recursive: true, force: true });

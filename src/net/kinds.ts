@@ -36,7 +36,13 @@ export type Resource =
   /** A background process (a guest, a helper). `start` is its start time as `ps -o lstart=` prints it, to never kill a reused PID. */
   | { type: "process"; pid: number; start: string; what: string }
   /** A file or folder hynet made (overlay disk, socket dir). Removed recursively. */
-  | { type: "path"; path: string };
+  | { type: "path"; path: string }
+  /** A PF's VF count hynet changed (sysfs sriov_numvfs): cleanup sets `before` again. */
+  | { type: "sriov-numvfs"; pf: string; before: number }
+  /** Per-VF settings hynet changed on a PF (VLAN, spoofchk, trust, MAC): cleanup sets `before` again. Also marks the VF as taken. */
+  | { type: "sriov-vf"; pf: string; vf: number; vlan: number; before: { mac?: string; vlan: number; spoofchk?: boolean; trust?: boolean } }
+  /** A PCI device hynet rebound (e.g. a VF to vfio-pci): cleanup restores its driver_override and driver. */
+  | { type: "pci-driver"; bdf: string; before?: string; overrideBefore: string; for?: string };
 
 export interface CmdOptions {
   timeoutMs?: number;
@@ -103,6 +109,13 @@ export interface Endpoint {
   ifname: string;
   mac?: string;
   mtu?: number;
+  /**
+   * Set by VM hosts: the MAC of the guest NIC for this interface. A link kind that can hand a
+   * device straight to the guest (hwpair: a VF through vfio-pci) does so, records it as a
+   * `pci-driver` resource `for` `${netns}/${ifname}`, and gives the device this MAC; the VM
+   * then boots with the device instead of a tap, and attach() has nothing to join.
+   */
+  guestMac?: string;
 }
 
 /** Static facts about a running node, for `hynet show` and NodeHandle. */

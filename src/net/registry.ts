@@ -5,6 +5,7 @@ import { namespaceKind } from "./nodes/namespace.js";
 import { vmKind } from "./nodes/vm.js";
 import { vmOptKind } from "./nodes/vm-opt.js";
 import { vethKind } from "./links/veth.js";
+import { hwpairKind } from "./links/hwpair.js";
 import { bridgeKind } from "./switches/bridge.js";
 
 export const nodeKinds: Record<string, NodeKind> = {
@@ -15,6 +16,7 @@ export const nodeKinds: Record<string, NodeKind> = {
 
 export const linkKinds: Record<string, LinkKind> = {
   veth: vethKind,
+  hwpair: hwpairKind,
 };
 
 export const switchKinds: Record<string, SwitchKind> = {

@@ -98,3 +98,6 @@ export async function onlineCpus(): Promise<number[]> {
     return [];
   }
 }
+
+/** Where the SR-IOV lab's machine file is inside its guest (guest/lab-init writes it there). */
+export const LAB_MACHINE_FILE = "/run/hynet-lab/machine.yaml";

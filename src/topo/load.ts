@@ -12,7 +12,7 @@ import { topologySchema } from "./schema.js";
 import { resolveTopology, TopoError, type FieldPath } from "./resolve.js";
 
 /** The line of the deepest node on `fieldPath` that exists in the document. */
-function lineOf(doc: Document, lc: LineCounter, fieldPath: FieldPath): number | undefined {
+export function lineOf(doc: Document, lc: LineCounter, fieldPath: FieldPath): number | undefined {
   for (let n = fieldPath.length; n >= 0; n--) {
     // A field in a mapping: the line of its key (its value may start on the next line).
     const parent = n === 0 ? undefined : n === 1 ? doc.contents : doc.getIn(fieldPath.slice(0, n - 1), true);

@@ -38,7 +38,7 @@ describe("qemuArgv", () => {
     const a = qemuArgv(base);
     const after = (flag: string) => a.filter((_, i) => a[i - 1] === flag);
     expect(a[0]).toBe("qemu-system-x86_64");
-    expect(after("-machine")).toEqual(["microvm,x-option-roms=off,pit=on,pic=on,rtc=on,acpi=on,accel=tcg"]);
+    expect(after("-machine")).toEqual(["microvm,pit=on,pic=on,rtc=on,acpi=on,accel=tcg"]);
     expect(a).not.toContain("-cpu");
     expect(after("-smp")).toEqual(["2"]);
     expect(after("-m")).toEqual(["256M"]);

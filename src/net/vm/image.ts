@@ -51,6 +51,8 @@ export const GUEST_MODULES = [
   // Link impairments inside the guest (src/net/impair.ts): delay, jitter and loss, and rate.
   "sch_netem",
   "sch_tbf",
+  // A VF passed through by link kind hwpair (igb's VF; the lab's NICs).
+  "igbvf",
 ];
 
 /** netem's delay distribution tables, where tc looks for them (Debian's iproute2 path), copied into the guest with tc. */
@@ -146,10 +148,10 @@ interface KernelDir {
   release: string;
 }
 
-async function ensureKernel(sys: Sys, root: string, pkg: string): Promise<KernelDir> {
+async function ensureKernel(sys: Sys, root: string, pkg: string, modules: readonly string[] = GUEST_MODULES): Promise<KernelDir> {
   const dir = path.join(root, "guest", pkg);
   const meta = path.join(dir, "kernel.json");
-  if (existsSync(meta) && !sys.dryRun) await addModules(sys, root, dir, pkg);
+  if (existsSync(meta) && !sys.dryRun) await addModules(sys, root, dir, pkg, GUEST_MODULES);
   if (!existsSync(meta) && !sys.dryRun) {
     const log = logger(sys.emit, "vm");
     log.info(`building the guest kernel from Debian's ${pkg} (once; cached in ${dir})`);
@@ -178,6 +180,7 @@ async function ensureKernel(sys: Sys, root: string, pkg: string): Promise<Kernel
       throw e;
     }
   }
+  if (existsSync(meta) && !sys.dryRun && modules !== GUEST_MODULES) await addModules(sys, root, dir, pkg, modules);
   if (sys.dryRun && !existsSync(meta)) return { dir, kernel: path.join(dir, "vmlinux"), pvh: true, release: "?" };
   const m = JSON.parse(await fsp.readFile(meta, "utf8")) as { release: string; pvh: boolean };
   return { dir, kernel: path.join(dir, m.pvh ? "vmlinux" : "vmlinuz"), pvh: m.pvh, release: m.release };
@@ -210,17 +213,17 @@ async function moveModules(sys: Sys, from: string, to: string): Promise<void> {
  * A kernel cached before GUEST_MODULES grew (e.g. before root images) keeps its kernel (measurements stay
  * comparable) and gets only the missing modules, from the same package.
  */
-async function addModules(sys: Sys, root: string, dir: string, pkg: string): Promise<void> {
+async function addModules(sys: Sys, root: string, dir: string, pkg: string, modules: readonly string[]): Promise<void> {
   const meta = path.join(dir, "kernel.json");
   const m = JSON.parse(await fsp.readFile(meta, "utf8")) as { release: string; pvh: boolean; modules?: string[] };
-  const want = GUEST_MODULES.filter((g) => !(m.modules ?? []).includes(g) && !existsSync(path.join(dir, "modules", `${g}.ko`)));
+  const want = modules.filter((g) => !(m.modules ?? []).includes(g) && !existsSync(path.join(dir, "modules", `${g}.ko`)));
   if (!want.length) return;
   logger(sys.emit, "vm").info(`adding modules ${want.join(", ")} to the cached guest kernel ${pkg} (once)`);
   const tmp = await tmpDirIn(path.join(root, "guest"));
   try {
     const { x } = await unpackDeb(sys, tmp, pkg, want.map((g) => `./lib/modules/*/${g}.ko*`));
     await moveModules(sys, path.join(x, "lib", "modules", m.release), path.join(dir, "modules"));
-    await writeFileAtomic(meta, JSON.stringify({ ...m, modules: GUEST_MODULES }, null, 2) + "\n");
+    await writeFileAtomic(meta, JSON.stringify({ ...m, modules: [...new Set([...(m.modules ?? []), ...modules])] }, null, 2) + "\n");
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true });
   }
@@ -261,8 +264,8 @@ async function walk(dir: string, rel = "."): Promise<string[]> {
   return out;
 }
 
-async function buildInitrd(sys: Sys, k: KernelDir, guestDir: string): Promise<string> {
-  const init = await fsp.readFile(path.join(guestDir, "init"));
+async function buildInitrd(sys: Sys, k: KernelDir, guestDir: string, o: { init?: string; modules?: readonly string[] } = {}): Promise<string> {
+  const init = await fsp.readFile(path.join(guestDir, o.init ?? "init"));
   const agent = await fsp.readFile(path.join(guestDir, "agent.sh"));
   const busybox = await hostProgram(sys, "busybox");
   const ip = await hostProgram(sys, "ip");
@@ -270,7 +273,7 @@ async function buildInitrd(sys: Sys, k: KernelDir, guestDir: string): Promise<st
   const h = createHash("sha256");
   h.update(`v${BUILDER_VERSION}\0`).update(init).update("\0").update(agent);
   // Only GUEST_MODULES go in (the cache may hold more); the set is part of the initrd's identity.
-  const modules = GUEST_MODULES.map((m) => `${m}.ko`).filter((f) => existsSync(path.join(k.dir, "modules", f)));
+  const modules = (o.modules ?? GUEST_MODULES).map((m) => `${m}.ko`).filter((f) => existsSync(path.join(k.dir, "modules", f)));
   h.update(`\0${modules.join(",")}`);
   for (const p of [busybox, ip, tc]) {
     const st = await fsp.stat(p);
@@ -321,4 +324,27 @@ export async function defaultGuestImage(sys: Sys, o: { cacheDir?: string } = {})
   const k = await ensureKernel(sys, root, pkg);
   const initrd = await buildInitrd(sys, k, path.join(packageRoot(), "guest"));
   return { kernel: k.kernel, pvh: k.pvh, initrd, kernelPackage: pkg };
+}
+
+/**
+ * Modules the SR-IOV lab guest loads, in dependency order (guest/lab-init loads them in this order):
+ * the host's root over 9p, the igb PF and igbvf VF drivers, vfio-pci for VF passthrough, veth and
+ * the bridge for the veth comparison.
+ */
+export const LAB_MODULES = [
+  ...GUEST_MODULES,
+  "netfs", "fscache", "9pnet", "9pnet_virtio", "9p",
+  "dca", "i2c-algo-bit", "igb",
+  "irqbypass", "vfio", "vfio_iommu_type1", "vfio_virqfd", "vfio-pci-core", "vfio-pci",
+  "veth", "llc", "stp", "bridge",
+];
+
+/** The SR-IOV lab's guest (src/net/vm/lab.ts): the same cached kernel, its own init and modules; built on first use. */
+export async function labGuestImage(sys: Sys, o: { cacheDir?: string } = {}): Promise<GuestImage> {
+  const root = o.cacheDir ?? cacheRoot();
+  const pkg = await kernelPackage(sys, root);
+  const k = await ensureKernel(sys, root, pkg, LAB_MODULES);
+  const initrd = await buildInitrd(sys, k, path.join(packageRoot(), "guest"), { init: "lab-init", modules: LAB_MODULES });
+  // q35 boots the compressed kernel through its firmware; the PVH vmlinux is for microvm.
+  return { kernel: path.join(k.dir, "vmlinuz"), pvh: false, initrd, kernelPackage: pkg };
 }

@@ -17,6 +17,8 @@ export interface NicConfig {
   /** Host-side tap the NIC is connected to. */
   tap: string;
   mac: string;
+  /** A PCI device (a VF bound to vfio-pci) passed to the guest instead of a virtio NIC on the tap. */
+  vfio?: string;
 }
 
 export interface GuestConfig {
@@ -73,7 +75,8 @@ export function qemuArgv(c: GuestConfig): string[] {
   const micro = c.machine === "microvm";
   const machine = micro
     ? // pit/pic/rtc: the Debian kernel's early boot wants legacy timers; acpi: describes the virtio-mmio devices (its virtio_mmio has no command-line devices).
-      "microvm,x-option-roms=off,pit=on,pic=on,rtc=on,acpi=on"
+      // No x-option-roms=off: QEMU >= 8 boots a PVH kernel on microvm through its pvh option ROM (without it the guest never starts).
+      "microvm,pit=on,pic=on,rtc=on,acpi=on"
     : c.machine;
   const bus = micro ? "device" : "pci";
   const noRom = micro ? "" : ",romfile=";
@@ -100,6 +103,7 @@ export function qemuArgv(c: GuestConfig): string[] {
     argv.push("-device", `virtio-blk-${bus},drive=root${noRom}`);
   }
   c.nics.forEach((n, i) => {
+    if (n.vfio) return void argv.push("-device", `vfio-pci,host=${n.vfio}`);
     argv.push("-netdev", `tap,id=n${i},ifname=${n.tap},script=no,downscript=no`);
     argv.push("-device", `virtio-net-${bus},netdev=n${i},mac=${n.mac}${noRom}`);
   });
