@@ -169,110 +169,183 @@ export function pinPlan(node: NodePlan, gi: number, cpus: number, online: number
   return { cores: [], dropped };
 }
 
+const SCOPE = "vm";
+
+async function bootOne(o: VmKindOptions, node: NodePlan, ctx: NetContext, image: GuestImage, accel: AccelChoice, tscKhz: number | undefined): Promise<void> {
+  const name = node.spec.name;
+  const p = vmPaths(ctx, name);
+  if (p.agent.length > UNIX_PATH_MAX || p.qmp.length > UNIX_PATH_MAX) {
+    throw new SystemError("VM_PATH_TOO_LONG", `socket path ${p.agent} is longer than Unix sockets allow (${UNIX_PATH_MAX})`, { hint: "use a shorter HYNET_STATE_DIR" });
+  }
+  const nics = node.intfs.map((intf, i) => ({ tap: tapName(i), mac: nicMac(ctx.prefix, node, i), vfio: passedThrough(ctx, node, intf) }));
+  // A passed-through PCI device needs a PCI bus: microvm has none.
+  const chosen = machineFor(node, image, accel, tscKhz);
+  const machine = chosen === "microvm" && nics.some((n) => n.vfio) ? "pc" : chosen;
+  const cpus = node.spec.params.cpus ?? 1;
+  const rootfs = rootfsFor(node, ctx);
+  const cfg: GuestConfig = {
+    name,
+    accel: accel.accel,
+    machine,
+    kernel: image.kernel,
+    initrd: image.initrd,
+    rootfs,
+    // root=/dev/vda: hynet's init mounts it and switches into it; a user's initrd reads the same word.
+    cmdline: guestCmdline({ name, accel: accel.accel, machine, tscKhz, extra: [rootfs ? "root=/dev/vda" : "", o.cmdline ?? "", node.spec.params.cmdline ?? ""] }),
+    cpus,
+    memoryMb: memoryMb(node.spec.params.memory, DEFAULT_MEMORY_MB),
+    nics,
+    agentSocket: p.agent,
+    qmpSocket: p.qmp,
+    consoleLog: p.console,
+    pidFile: p.pid,
+  };
+  if (!ctx.sys.dryRun) {
+    await fsp.mkdir(p.dir, { recursive: true });
+    for (const f of [p.agent, p.qmp, p.console, p.pid]) await fsp.rm(f, { force: true });
+  }
+  // -daemonize: QEMU returns once the guest runs, and the guest outlives this process (`hynet up`).
+  const r = await ctx.sys.run(["ip", "netns", "exec", ctx.nsName(name), ...qemuArgv(cfg)], { check: false });
+  if (ctx.sys.dryRun) return;
+  const pid = Number((await fsp.readFile(p.pid, "utf8").catch(() => "")).trim());
+  if (pid > 0) {
+    const start = await lstart(ctx, pid);
+    if (start) await ctx.record({ type: "process", pid, start, what: `qemu ${name}` });
+  }
+  if (r.code !== 0 || !(pid > 0)) {
+    const why = r.stderr.trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit code ${r.code}`;
+    throw new SystemError("VM_START_FAILED", `QEMU for host ${name} did not start: ${why}`, { hint: "check that qemu-system-x86 is installed (`bash scripts/setup.sh`)" });
+  }
+}
+
+async function waitReady(node: NodePlan, ctx: NetContext, timeoutMs: number): Promise<void> {
+  const name = node.spec.name;
+  const p = vmPaths(ctx, name);
+  const pid = qemuRecord(ctx, name)?.pid ?? -1;
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  ctx.signal?.addEventListener("abort", onAbort, { once: true });
+  let why = `did not become ready within ${(timeoutMs / 1000).toFixed(1)} s`;
+  const watch = setInterval(() => {
+    if (!processAlive(pid)) {
+      why = "stopped before it became ready";
+      ac.abort();
+    }
+  }, 100);
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    const r = await agentRun(p.agent, "true\n", { timeoutMs: 0, signal: ac.signal });
+    if (r.code !== 0) throw new Error(`agent answered ${r.code}`);
+  } catch (e) {
+    if (ctx.signal?.aborted) throw e;
+    // A guest that dies resets the agent connection, often before the liveness poll notices.
+    if (!ac.signal.aborted) why = (await waitGone(pid, 1000)) ? "stopped before it became ready" : `agent failed: ${(e as Error).message}`;
+    throw new SystemError("VM_NOT_READY", `guest ${name} ${why}; console (${p.console}) ends with:\n${await consoleTail(p.console)}`, {
+      hint: "see the whole console log; raise the host's params.boot_timeout (seconds) on a slow machine",
+    });
+  } finally {
+    clearInterval(watch);
+    clearTimeout(timer);
+    ctx.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function configure(node: NodePlan, ctx: NetContext): Promise<void> {
+  const macs = node.intfs.map((_, i) => nicMac(ctx.prefix, node, i));
+  const r = await agentRun(vmPaths(ctx, node.spec.name).agent, guestConfigScript(node, macs), { timeoutMs: 30_000, signal: ctx.signal });
+  if (r.code !== 0) {
+    const why = r.stderr.trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit code ${r.code}`;
+    throw new SystemError("VM_CONFIG_FAILED", `configuring guest ${node.spec.name} failed: ${why}`);
+  }
+}
+
+async function pin(o: VmKindOptions, node: NodePlan, gi: number, ctx: NetContext, online: number[]): Promise<string | undefined> {
+  const cpus = node.spec.params.cpus ?? 1;
+  const plan = pinPlan(node, gi, cpus, online, o.autoPin ?? false);
+  if (plan.dropped.length) {
+    logger(ctx.sys.emit, SCOPE).warn(`${node.spec.name}: cpu_pin cores ${plan.dropped.join(",")} are not online on this machine (online: ${online.join(",")}); pinning to ${plan.cores.join(",") || "nothing"}`);
+  }
+  if (!plan.cores.length || ctx.sys.dryRun) return undefined;
+  const [ret] = await qmp(vmPaths(ctx, node.spec.name).qmp, [{ execute: "query-cpus-fast" }]);
+  const threads = vcpuThreads(ret);
+  for (const t of threads) await ctx.sys.run(["taskset", "-pc", String(plan.cores[t.cpu % plan.cores.length]), String(t.thread)], { check: true });
+  return threads.map((t) => `vCPU${t.cpu}→${plan.cores[t.cpu % plan.cores.length]}`).join(" ");
+}
+
+/** Boot every guest at once, wait until each answers, configure and pin them. */
+async function startGuests(o: VmKindOptions, nodes: NodePlan[], ctx: NetContext): Promise<void> {
+  if (nodes.length === 0) return;
+  const log = logger(ctx.sys.emit, SCOPE);
+  // External devices are moved into the VM host's namespace and bridged to a tap like link ends.
+  await moveExternalsIn(nodes, ctx);
+  for (const n of nodes) for (const [i, intf] of n.intfs.entries()) if (intf.external !== undefined) await joinTap(n, i, intf.ifname, ctx);
+
+  let defImage: Promise<GuestImage> | undefined;
+  const def = () => (defImage ??= defaultGuestImage(ctx.sys));
+  const images = await Promise.all(nodes.map((n) => guestImageFor(n, ctx, def)));
+  const accel = await chooseAccel(ctx.sys, images[0], cacheRoot());
+  log.info(`accelerator ${accel.accel.toUpperCase()} (${accel.reason}); booting ${nodes.length} ${o.name} guest${nodes.length === 1 ? "" : "s"}`);
+  const tscKhz = accel.accel === "tcg" ? await hostTscKhz() : undefined;
+  const online = await onlineCpus();
+  const t0 = ctx.sys.monoNs();
+  // All guests boot at once; QEMU's -daemonize returns as soon as each one runs.
+  await Promise.all(nodes.map((n, gi) => bootOne(o, n, ctx, images[gi], accel, tscKhz)));
+  if (ctx.sys.dryRun) return;
+  // describe() (and so the run's fidelity note) reads it back, in this process or a later one.
+  for (const n of nodes) await fsp.writeFile(path.join(vmPaths(ctx, n.spec.name).dir, "accel"), accel.accel);
+  await Promise.all(
+    nodes.map((n) => {
+      const s = Number(extraStr(n, "boot_timeout") ?? (accel.accel === "kvm" ? 60 : 300));
+      if (!(s > 0)) throw new SystemError("VM_BAD_PARAM", `host ${n.spec.name}: boot_timeout must be a positive number of seconds, not "${extraStr(n, "boot_timeout")}"`);
+      return waitReady(n, ctx, s * 1000);
+    }),
+  );
+  log.info(`${nodes.length} ${o.name} guest${nodes.length === 1 ? "" : "s"} ready in ${(Number(ctx.sys.monoNs() - t0) / 1e9).toFixed(2)} s`);
+  // Each guest configures itself; the host only waits, so all at once.
+  await Promise.all(nodes.map((n) => configure(n, ctx)));
+  const pins = await Promise.all(nodes.map((n, gi) => pin(o, n, gi, ctx, online)));
+  pins.forEach((p, i) => p && log.debug(`${nodes[i].spec.name}: pinned ${p}`));
+}
+
+/** A program run in the guest through its agent. */
+async function guestCmd(node: NodePlan, argv: string[], ctx: NetContext, opts: CmdOptions = {}): Promise<CmdResult> {
+  if (ctx.sys.dryRun) {
+    ctx.sys.emit({ type: "command", argv: [`[${node.spec.name}]`, ...argv], dryRun: true });
+    return { code: 0, stdout: "", stderr: "" };
+  }
+  ctx.sys.emit({ type: "command", argv: [`[${node.spec.name}]`, ...argv], dryRun: false });
+  const r = await agentRun(vmPaths(ctx, node.spec.name).agent, scriptFor(argv), { timeoutMs: opts.timeoutMs, input: opts.input, signal: ctx.signal });
+  if (r.timedOut) {
+    throw new SystemError("COMMAND_TIMEOUT", `\`${argv.join(" ")}\` did not finish within ${opts.timeoutMs} ms on ${node.spec.name}`);
+  }
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+}
+
+function describeGuest(node: NodePlan, ctx: NetContext): NodeInfo {
+  const p = vmPaths(ctx, node.spec.name);
+  let pid: number | undefined;
+  let accel: string | undefined;
+  try {
+    pid = Number(readFileSync(p.pid, "utf8").trim()) || undefined;
+    accel = readFileSync(path.join(p.dir, "accel"), "utf8").trim();
+  } catch {
+    // not booted (yet)
+  }
+  return {
+    details: {
+      hostNetns: ctx.nsName(node.spec.name),
+      pid,
+      accel,
+      vcpus: node.spec.params.cpus ?? 1,
+      agent: p.agent,
+      qmp: p.qmp,
+      console: p.console,
+      taps: node.intfs.map((_, i) => tapName(i)),
+    },
+  };
+}
+
 export function makeVmKind(o: VmKindOptions): NodeKind {
-  const scope = "vm";
-
-  async function bootOne(node: NodePlan, ctx: NetContext, image: GuestImage, accel: AccelChoice, tscKhz: number | undefined): Promise<void> {
-    const name = node.spec.name;
-    const p = vmPaths(ctx, name);
-    if (p.agent.length > UNIX_PATH_MAX || p.qmp.length > UNIX_PATH_MAX) {
-      throw new SystemError("VM_PATH_TOO_LONG", `socket path ${p.agent} is longer than Unix sockets allow (${UNIX_PATH_MAX})`, { hint: "use a shorter HYNET_STATE_DIR" });
-    }
-    const nics = node.intfs.map((intf, i) => ({ tap: tapName(i), mac: nicMac(ctx.prefix, node, i), vfio: passedThrough(ctx, node, intf) }));
-    // A passed-through PCI device needs a PCI bus: microvm has none.
-    const chosen = machineFor(node, image, accel, tscKhz);
-    const machine = chosen === "microvm" && nics.some((n) => n.vfio) ? "pc" : chosen;
-    const cpus = node.spec.params.cpus ?? 1;
-    const rootfs = rootfsFor(node, ctx);
-    const cfg: GuestConfig = {
-      name,
-      accel: accel.accel,
-      machine,
-      kernel: image.kernel,
-      initrd: image.initrd,
-      rootfs,
-      // root=/dev/vda: hynet's init mounts it and switches into it; a user's initrd reads the same word.
-      cmdline: guestCmdline({ name, accel: accel.accel, machine, tscKhz, extra: [rootfs ? "root=/dev/vda" : "", o.cmdline ?? "", node.spec.params.cmdline ?? ""] }),
-      cpus,
-      memoryMb: memoryMb(node.spec.params.memory, DEFAULT_MEMORY_MB),
-      nics,
-      agentSocket: p.agent,
-      qmpSocket: p.qmp,
-      consoleLog: p.console,
-      pidFile: p.pid,
-    };
-    if (!ctx.sys.dryRun) {
-      await fsp.mkdir(p.dir, { recursive: true });
-      for (const f of [p.agent, p.qmp, p.console, p.pid]) await fsp.rm(f, { force: true });
-    }
-    // -daemonize: QEMU returns once the guest runs, and the guest outlives this process (`hynet up`).
-    const r = await ctx.sys.run(["ip", "netns", "exec", ctx.nsName(name), ...qemuArgv(cfg)], { check: false });
-    if (ctx.sys.dryRun) return;
-    const pid = Number((await fsp.readFile(p.pid, "utf8").catch(() => "")).trim());
-    if (pid > 0) {
-      const start = await lstart(ctx, pid);
-      if (start) await ctx.record({ type: "process", pid, start, what: `qemu ${name}` });
-    }
-    if (r.code !== 0 || !(pid > 0)) {
-      const why = r.stderr.trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit code ${r.code}`;
-      throw new SystemError("VM_START_FAILED", `QEMU for host ${name} did not start: ${why}`, { hint: "check that qemu-system-x86 is installed (`bash scripts/setup.sh`)" });
-    }
-  }
-
-  async function waitReady(node: NodePlan, ctx: NetContext, timeoutMs: number): Promise<void> {
-    const name = node.spec.name;
-    const p = vmPaths(ctx, name);
-    const pid = qemuRecord(ctx, name)?.pid ?? -1;
-    const ac = new AbortController();
-    const onAbort = () => ac.abort();
-    ctx.signal?.addEventListener("abort", onAbort, { once: true });
-    let why = `did not become ready within ${(timeoutMs / 1000).toFixed(1)} s`;
-    const watch = setInterval(() => {
-      if (!processAlive(pid)) {
-        why = "stopped before it became ready";
-        ac.abort();
-      }
-    }, 100);
-    const timer = setTimeout(() => ac.abort(), timeoutMs);
-    try {
-      const r = await agentRun(p.agent, "true\n", { timeoutMs: 0, signal: ac.signal });
-      if (r.code !== 0) throw new Error(`agent answered ${r.code}`);
-    } catch (e) {
-      if (ctx.signal?.aborted) throw e;
-      // A guest that dies resets the agent connection, often before the liveness poll notices.
-      if (!ac.signal.aborted) why = (await waitGone(pid, 1000)) ? "stopped before it became ready" : `agent failed: ${(e as Error).message}`;
-      throw new SystemError("VM_NOT_READY", `guest ${name} ${why}; console (${p.console}) ends with:\n${await consoleTail(p.console)}`, {
-        hint: "see the whole console log; raise the host's params.boot_timeout (seconds) on a slow machine",
-      });
-    } finally {
-      clearInterval(watch);
-      clearTimeout(timer);
-      ctx.signal?.removeEventListener("abort", onAbort);
-    }
-  }
-
-  async function configure(node: NodePlan, ctx: NetContext): Promise<void> {
-    const macs = node.intfs.map((_, i) => nicMac(ctx.prefix, node, i));
-    const r = await agentRun(vmPaths(ctx, node.spec.name).agent, guestConfigScript(node, macs), { timeoutMs: 30_000, signal: ctx.signal });
-    if (r.code !== 0) {
-      const why = r.stderr.trim().split("\n").filter(Boolean).slice(-1)[0] ?? `exit code ${r.code}`;
-      throw new SystemError("VM_CONFIG_FAILED", `configuring guest ${node.spec.name} failed: ${why}`);
-    }
-  }
-
-  async function pin(node: NodePlan, gi: number, ctx: NetContext, online: number[]): Promise<string | undefined> {
-    const cpus = node.spec.params.cpus ?? 1;
-    const plan = pinPlan(node, gi, cpus, online, o.autoPin ?? false);
-    if (plan.dropped.length) {
-      logger(ctx.sys.emit, scope).warn(`${node.spec.name}: cpu_pin cores ${plan.dropped.join(",")} are not online on this machine (online: ${online.join(",")}); pinning to ${plan.cores.join(",") || "nothing"}`);
-    }
-    if (!plan.cores.length || ctx.sys.dryRun) return undefined;
-    const [ret] = await qmp(vmPaths(ctx, node.spec.name).qmp, [{ execute: "query-cpus-fast" }]);
-    const threads = vcpuThreads(ret);
-    for (const t of threads) await ctx.sys.run(["taskset", "-pc", String(plan.cores[t.cpu % plan.cores.length]), String(t.thread)], { check: true });
-    return threads.map((t) => `vCPU${t.cpu}→${plan.cores[t.cpu % plan.cores.length]}`).join(" ");
-  }
-
   return {
     name: o.name,
 
@@ -299,52 +372,9 @@ export function makeVmKind(o: VmKindOptions): NodeKind {
       await joinTap(node, node.intfs.indexOf(intf), at.ifname, ctx);
     },
 
-    async start(nodes, ctx) {
-      if (nodes.length === 0) return;
-      const log = logger(ctx.sys.emit, scope);
-      // External devices are moved into the VM host's namespace and bridged to a tap like link ends.
-      await moveExternalsIn(nodes, ctx);
-      for (const n of nodes) for (const [i, intf] of n.intfs.entries()) if (intf.external !== undefined) await joinTap(n, i, intf.ifname, ctx);
+    start: (nodes, ctx) => startGuests(o, nodes, ctx),
 
-      let defImage: Promise<GuestImage> | undefined;
-      const def = () => (defImage ??= defaultGuestImage(ctx.sys));
-      const images = await Promise.all(nodes.map((n) => guestImageFor(n, ctx, def)));
-      const accel = await chooseAccel(ctx.sys, images[0], cacheRoot());
-      log.info(`accelerator ${accel.accel.toUpperCase()} (${accel.reason}); booting ${nodes.length} ${o.name} guest${nodes.length === 1 ? "" : "s"}`);
-      const tscKhz = accel.accel === "tcg" ? await hostTscKhz() : undefined;
-      const online = await onlineCpus();
-      const t0 = ctx.sys.monoNs();
-      // All guests boot at once; QEMU's -daemonize returns as soon as each one runs.
-      await Promise.all(nodes.map((n, gi) => bootOne(n, ctx, images[gi], accel, tscKhz)));
-      if (ctx.sys.dryRun) return;
-      // describe() (and so the run's fidelity note) reads it back, in this process or a later one.
-      for (const n of nodes) await fsp.writeFile(path.join(vmPaths(ctx, n.spec.name).dir, "accel"), accel.accel);
-      await Promise.all(
-        nodes.map((n) => {
-          const s = Number(extraStr(n, "boot_timeout") ?? (accel.accel === "kvm" ? 60 : 300));
-          if (!(s > 0)) throw new SystemError("VM_BAD_PARAM", `host ${n.spec.name}: boot_timeout must be a positive number of seconds, not "${extraStr(n, "boot_timeout")}"`);
-          return waitReady(n, ctx, s * 1000);
-        }),
-      );
-      log.info(`${nodes.length} ${o.name} guest${nodes.length === 1 ? "" : "s"} ready in ${(Number(ctx.sys.monoNs() - t0) / 1e9).toFixed(2)} s`);
-      // Each guest configures itself; the host only waits, so all at once.
-      await Promise.all(nodes.map((n) => configure(n, ctx)));
-      const pins = await Promise.all(nodes.map((n, gi) => pin(n, gi, ctx, online)));
-      pins.forEach((p, i) => p && log.debug(`${nodes[i].spec.name}: pinned ${p}`));
-    },
-
-    async cmd(node: NodePlan, argv: string[], ctx: NetContext, opts: CmdOptions = {}): Promise<CmdResult> {
-      if (ctx.sys.dryRun) {
-        ctx.sys.emit({ type: "command", argv: [`[${node.spec.name}]`, ...argv], dryRun: true });
-        return { code: 0, stdout: "", stderr: "" };
-      }
-      ctx.sys.emit({ type: "command", argv: [`[${node.spec.name}]`, ...argv], dryRun: false });
-      const r = await agentRun(vmPaths(ctx, node.spec.name).agent, scriptFor(argv), { timeoutMs: opts.timeoutMs, input: opts.input, signal: ctx.signal });
-      if (r.timedOut) {
-        throw new SystemError("COMMAND_TIMEOUT", `\`${argv.join(" ")}\` did not finish within ${opts.timeoutMs} ms on ${node.spec.name}`);
-      }
-      return { code: r.code, stdout: r.stdout, stderr: r.stderr };
-    },
+    cmd: guestCmd,
 
     async stop(nodes, ctx) {
       if (ctx.sys.dryRun) return;
@@ -358,29 +388,7 @@ export function makeVmKind(o: VmKindOptions): NodeKind {
       if (!ctx.sys.dryRun) for (const n of nodes) await fsp.rm(vmPaths(ctx, n.spec.name).dir, { recursive: true, force: true });
     },
 
-    describe(node: NodePlan, ctx: NetContext): NodeInfo {
-      const p = vmPaths(ctx, node.spec.name);
-      let pid: number | undefined;
-      let accel: string | undefined;
-      try {
-        pid = Number(readFileSync(p.pid, "utf8").trim()) || undefined;
-        accel = readFileSync(path.join(p.dir, "accel"), "utf8").trim();
-      } catch {
-        // not booted (yet)
-      }
-      return {
-        details: {
-          hostNetns: ctx.nsName(node.spec.name),
-          pid,
-          accel,
-          vcpus: node.spec.params.cpus ?? 1,
-          agent: p.agent,
-          qmp: p.qmp,
-          console: p.console,
-          taps: node.intfs.map((_, i) => tapName(i)),
-        },
-      };
-    },
+    describe: describeGuest,
   };
 }
 
