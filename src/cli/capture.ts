@@ -38,6 +38,7 @@ export const captureCommand: CommandSpec = {
     "hynet capture --pre lg:lg-eth0 --post sink:sink-eth0 --duration 105 --snaplen 84 --out results/run1",
     "hynet capture --pre h1:h1-eth0 --post h7:h7-eth1 --name rate50000 --out .",
   ],
+  stopsOnInterrupt: true,
   async run(_args, opts, ctx) {
     if (opts.pre === undefined || opts.post === undefined) throw new UsageError("capture needs both --pre and --post", { hint: "e.g. --pre lg:veth0 --post sink:veth1" });
     const kind = String(opts.kind ?? "builtin");

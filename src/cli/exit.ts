@@ -11,7 +11,7 @@ export const EXIT_CODES = [
   { code: 1, meaning: "the command failed: a bad input file (topology, experiment, capture: error[TOPO_…] file:line …), a file that cannot be read or written (error[FILE_…]), a program or the system refused; `hynet run`: a run failed; `hynet gate`: a check failed" },
   { code: 2, meaning: "wrong flags or flag values (error[USAGE]); `hynet gate`: could not evaluate, including a report it could not write" },
   { code: 70, meaning: "internal error: a bug in hynet (the line shows its stack; please report it)" },
-  { code: 130, meaning: "interrupted by SIGINT (Ctrl-C) or SIGTERM; what the command had made is cleaned up" },
+  { code: 130, meaning: "interrupted by SIGINT (Ctrl-C) or SIGTERM; what the command had made is cleaned up (`hynet capture` without --duration ends at Ctrl-C by design: 0 when it stopped cleanly)" },
 ] as const;
 
 export const EXIT_INTERRUPTED = 130;

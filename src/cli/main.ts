@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     reporter.close();
     interrupts.dispose();
   }
-  const end = outcome(interrupts.signal.aborted, error);
+  const end = outcome(interrupts.signal.aborted && !(inv.spec.stopsOnInterrupt && error === undefined), error);
   if (end.error !== undefined) throw end.error;
   return end.code ?? code ?? 0;
 }

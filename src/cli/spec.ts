@@ -47,6 +47,11 @@ export interface CommandSpec {
   args: ArgSpec[];
   options: OptionSpec[];
   examples: string[];
+  /**
+   * Ctrl-C is how this command ends when it has no time limit (`hynet capture`):
+   * a command that then finishes without an error exits with its own code, not 130.
+   */
+  stopsOnInterrupt?: boolean;
   /** Returns the process exit code. */
   run(args: string[], opts: Options, ctx: CommandContext): Promise<number>;
 }

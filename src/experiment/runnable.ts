@@ -36,9 +36,13 @@ export async function unrunnableRuns(exp: Experiment, runs: PlannedRun[], deps: 
             return await deps.unavailable(topo, kinds, sys, netOptions(run));
           } catch (e) {
             // A kind that does not exist: `hynet run` refuses those before asking (checkExperiment); the plan shows it per run.
-            if (e instanceof HynetError) return e.message;
+            if (e instanceof HynetError && e.code !== "TOPO_UNKNOWN_LINK") return e.message;
             // A selection in globals.impair_links that the topology does not have.
-            throw new InputError("EXPERIMENT_INVALID", `field \`globals.impair_links\`: ${(e as Error).message}`, { file: exp.file, hint: "see docs/experiment.md" });
+            throw new InputError("EXPERIMENT_INVALID", `field \`globals.impair_links\`: ${(e as Error).message}`, {
+              file: exp.file,
+              line: exp.lineOf?.(["globals", "impair_links"]),
+              hint: "see docs/experiment.md",
+            });
           }
         })(),
       );

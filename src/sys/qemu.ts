@@ -101,3 +101,6 @@ export async function onlineCpus(): Promise<number[]> {
 
 /** Where the SR-IOV lab's machine file is inside its guest (guest/lab-init writes it there). */
 export const LAB_MACHINE_FILE = "/run/hynet-lab/machine.yaml";
+
+/** The lab's guest mounts tmpfs on these (guest/lab-init): a host folder below one is hidden inside unless shared on its own. */
+export const LAB_TMPFS_DIRS = ["/tmp", "/var/tmp", "/run"];

@@ -215,18 +215,26 @@ describe("VM hosts and refusals of the link kind", () => {
     expect(() => checkPassthrough(sys, root)).not.toThrow();
   });
 
-  it("refuses impairment params on hwpair links, and says what a machine without the file lacks", async () => {
+  it("says what a machine without the file lacks", async () => {
     const { hwpairKind } = await import("../../src/net/links/hwpair.js");
-    const end = { node: "h1", intf: { ifname: "e0", addrs: [] }, at: { netns: "x", ifname: "e0" } };
-    const link = { index: 0, spec: { a: { node: "h1" }, b: { node: "h2" }, params: { delay: "5ms" } }, kind: "hwpair", a: end, b: { ...end, node: "h2" } };
-    const recs: Resource[] = [];
-    await expect(hwpairKind.create([link as never], ctxFor(createSys({ dryRun: true }), recs))).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("no impairments") });
-    expect(recs).toEqual([]);
     process.env.HYNET_MACHINE = path.join(root, "none.yaml");
     try {
       expect(await hwpairKind.unavailable!(createSys())).toMatch(/no machine file/);
     } finally {
       delete process.env.HYNET_MACHINE;
     }
+  });
+});
+
+describe("the lab's shares", () => {
+  it("shares a checkout or working folder that the guest's tmpfs would hide, read-only, once", async () => {
+    const { hiddenFolders, labQemuArgv } = await import("../../src/net/vm/lab.js");
+    expect(hiddenFolders(["/work/main", "/work/main/examples"], [])).toEqual([]);
+    expect(hiddenFolders(["/tmp/ci-clone", "/tmp/ci-clone/examples", "/run/x"], [])).toEqual(["/tmp/ci-clone", "/run/x"]);
+    expect(hiddenFolders(["/tmp/ci-clone"], ["/tmp"])).toEqual([]);
+    expect(hiddenFolders(["/tmpfoo/a"], [])).toEqual([]);
+    const argv = labQemuArgv({ image: { kernel: "k", initrd: "i" } as never, accel: "tcg", jobDir: "/tmp/j", writable: [], readonly: ["/tmp/ci-clone"], memoryMb: 512, cpus: 1 });
+    expect(argv).toContain("local,id=ro0,path=/tmp/ci-clone,security_model=none,readonly=on");
+    expect(argv[argv.indexOf("-append") + 1]).toContain("hynet.ro=ro0:/tmp/ci-clone");
   });
 });

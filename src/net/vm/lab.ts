@@ -25,7 +25,7 @@ import { cacheRoot, defaultGuestImage, LAB_MODULES, labGuestImage, packageRoot, 
 import type { Accel } from "./qemu-args.js";
 
 export { LAB_MACHINE_FILE } from "../../sys/qemu.js";
-import { LAB_MACHINE_FILE } from "../../sys/qemu.js";
+import { LAB_MACHINE_FILE, LAB_TMPFS_DIRS } from "../../sys/qemu.js";
 
 /** Emulated cables, each joining two igb PFs. */
 const CABLES = 2;
@@ -65,12 +65,26 @@ function checkPath(p: string, what: string): void {
   if (!path.isAbsolute(p) || /[\s,:]/.test(p)) throw new UsageError(`${what} ${p} must be an absolute path without spaces, commas or colons`, { hint: "the lab passes it on the guest's kernel command line" });
 }
 
+
+/**
+ * Folders the command needs to read that the guest's tmpfs would hide (a
+ * checkout or working folder under /tmp, as a CI clone may be), minus those
+ * already shared writable or lying inside another one.
+ */
+export function hiddenFolders(wanted: string[], writable: string[]): string[] {
+  const under = (p: string, dir: string) => p === dir || p.startsWith(dir + "/");
+  const hidden = [...new Set(wanted)].filter((p) => LAB_TMPFS_DIRS.some((m) => under(p, m)) && !writable.some((w) => under(p, w)));
+  return hidden.filter((p) => !hidden.some((q) => q !== p && under(p, q)));
+}
+
 /** QEMU's command line for one lab run. Pure: data in, argv out. */
-export function labQemuArgv(o: { image: GuestImage; accel: Accel; jobDir: string; writable: string[]; memoryMb: number; cpus: number }): string[] {
+export function labQemuArgv(o: { image: GuestImage; accel: Accel; jobDir: string; writable: string[]; readonly?: string[]; memoryMb: number; cpus: number }): string[] {
+  const readonly = o.readonly ?? [];
   const append = [
     "console=ttyS0", "panic=-1", "quiet", "intel_iommu=on",
     `hynet.lab=${o.jobDir}`, `hynet.modules=${LAB_MODULES.join(",")}`,
     ...o.writable.map((w, i) => `hynet.rw=rw${i}:${w}`),
+    ...readonly.map((r, i) => `hynet.ro=ro${i}:${r}`),
   ].join(" ");
   const argv = [
     // --pdeathsig: the guest ends with the hynet process that started it, however that one ends.
@@ -88,6 +102,7 @@ export function labQemuArgv(o: { image: GuestImage; accel: Accel; jobDir: string
     "-fsdev", `local,id=job,path=${o.jobDir},security_model=none`, "-device", "virtio-9p-pci,fsdev=job,mount_tag=job,romfile=",
   ];
   o.writable.forEach((w, i) => argv.push("-fsdev", `local,id=rw${i},path=${w},security_model=none`, "-device", `virtio-9p-pci,fsdev=rw${i},mount_tag=rw${i},romfile=`));
+  readonly.forEach((r, i) => argv.push("-fsdev", `local,id=ro${i},path=${r},security_model=none,readonly=on`, "-device", `virtio-9p-pci,fsdev=ro${i},mount_tag=ro${i},romfile=`));
   for (let c = 0; c < CABLES; c++) {
     for (const end of [0, 1]) {
       const i = c * 2 + end;
@@ -126,7 +141,9 @@ export async function runLab(sys: Sys, o: LabOptions, out: Writable): Promise<nu
       await fsp.writeFile(path.join(jobDir, "bin", "hynet"), `#!/bin/sh\nexec node ${shq(path.join(checkout, "bin", "hynet.js"))} "$@"\n`, { mode: 0o755 });
       await fsp.writeFile(path.join(jobDir, "job.sh"), jobScript(o, jobDir));
     }
-    const argv = labQemuArgv({ image, accel: accel.accel, jobDir, writable, memoryMb: o.memoryMb ?? 1536, cpus: o.cpus ?? Math.min(2, os.cpus().length) });
+    const readonly = hiddenFolders([checkout, path.resolve(o.cwd)], writable);
+    for (const r of readonly) checkPath(r, "folder");
+    const argv = labQemuArgv({ image, accel: accel.accel, jobDir, writable, readonly, memoryMb: o.memoryMb ?? 1536, cpus: o.cpus ?? Math.min(2, os.cpus().length) });
     log.info(`booting the SR-IOV lab (${accel.accel}: ${accel.reason}); 4 igb PFs on 2 cables, host root read-only`);
     if (sys.dryRun) {
       await sys.run(argv);
