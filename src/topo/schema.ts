@@ -21,6 +21,19 @@ const route = z.strictObject({ dst: str, via: str.optional(), dev: str.optional(
 const neighbor = z.strictObject({ ip: str, mac: str, dev: str.optional() });
 const external = z.strictObject({ dev: str, ifname: str.optional(), addrs: addrs.optional(), mac: str.optional(), mtu: mtu.optional() });
 
+/**
+ * What a node kind reads from a host's `params:` (today the VM kinds, docs/vm.md). Strict, so a
+ * misspelt key is an error rather than a no-op; a kind that takes more adds its keys here.
+ */
+const hostParams = z.strictObject({
+  machine: z.enum(["microvm", "pc", "q35"]).optional(),
+  kernel: str.optional(),
+  initrd: str.optional(),
+  rootfs: str.optional(),
+  rootfs_format: z.enum(["raw", "qcow2"]).optional(),
+  boot_timeout: z.number().positive().optional(),
+});
+
 const host = z
   .strictObject({
     role: z.enum(["host", "loadgen"]).optional(),
@@ -29,7 +42,7 @@ const host = z
     cpu_pin: z.array(z.number().int().nonnegative()).optional(),
     memory: z.union([str, z.number().int().positive()]).transform(String).optional(),
     cmdline: str.optional(),
-    params: z.record(str, z.unknown()).optional(),
+    params: hostParams.optional(),
     sysctls: sysctls.optional(),
     routes: z.array(route).optional(),
     neighbors: z.array(neighbor).optional(),
@@ -37,7 +50,8 @@ const host = z
   })
   .nullable();
 
-const sw = z.strictObject({ kind: str.optional(), params: z.record(str, z.unknown()).optional() }).nullable();
+// No switch kind takes params yet (a bridge has none): any key is an error, not a no-op.
+const sw = z.strictObject({ kind: str.optional(), params: z.strictObject({}).optional() }).nullable();
 // A link's params are its impairments (src/topo/impair.ts): a strict schema, so a misspelt key is an error, not a no-op.
 const link = z.strictObject({ a: end, b: end, kind: str.optional(), params: linkParamsSchema.optional() });
 

@@ -117,6 +117,15 @@ describe("bad topology files: one clear error naming file, line and field", () =
     expect(e.message).toBe('hosts.h1.route: unknown field "route"');
   });
 
+  it("host and switch params: a key no kind reads is an error, not a no-op", () => {
+    const h = fails("hosts:\n  h1:\n    params: { boot_timout: 5 }\n");
+    expect([h.code, h.line, h.message]).toEqual(["TOPO_UNKNOWN_FIELD", 3, 'hosts.h1.params.boot_timout: unknown field "boot_timout"']);
+    const s = fails("hosts:\n  h1:\nswitches:\n  s1: { params: { stp: on } }\n");
+    expect([s.code, s.line, s.message]).toEqual(["TOPO_UNKNOWN_FIELD", 4, 'switches.s1.params.stp: unknown field "stp"']);
+    const m = fails("hosts:\n  h1:\n    params: { machine: pcc }\n");
+    expect([m.code, m.line]).toEqual(["TOPO_SCHEMA", 3]);
+  });
+
   it("wrong type", () => {
     const e = fails("hosts:\n  h1:\n    cpus: two\n");
     expect([e.code, e.line]).toEqual(["TOPO_SCHEMA", 3]);
