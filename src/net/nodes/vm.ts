@@ -122,13 +122,12 @@ async function endGuest(ctx: NetContext, host: string): Promise<void> {
 }
 
 /** Which machine type a guest gets: microvm where it boots without firmware, else pc. */
-function machineFor(node: NodePlan, image: GuestImage, accel: AccelChoice, tscKhz: number | undefined): Machine {
+function machineFor(node: NodePlan, image: GuestImage, accel: AccelChoice): Machine {
   const m = extraStr(node, "machine");
   if (m === "microvm" || m === "pc" || m === "q35") return m;
   if (m !== undefined) throw new SystemError("VM_BAD_PARAM", `host ${node.spec.name}: machine "${m}" is not microvm, pc or q35`);
   // QEMU >= 8 under TCG hangs a microvm guest's ACPI set-up (measured with 10.0: the console stops at
   // "ACPI: Core revision"), and without ACPI its virtio-mmio devices are not found: TCG guests get pc.
-  void tscKhz;
   return image.pvh && accel.accel === "kvm" ? "microvm" : "pc";
 }
 
@@ -179,7 +178,7 @@ async function bootOne(o: VmKindOptions, node: NodePlan, ctx: NetContext, image:
   }
   const nics = node.intfs.map((intf, i) => ({ tap: tapName(i), mac: nicMac(ctx.prefix, node, i), vfio: passedThrough(ctx, node, intf) }));
   // A passed-through PCI device needs a PCI bus: microvm has none.
-  const chosen = machineFor(node, image, accel, tscKhz);
+  const chosen = machineFor(node, image, accel);
   const machine = chosen === "microvm" && nics.some((n) => n.vfio) ? "pc" : chosen;
   const cpus = node.spec.params.cpus ?? 1;
   const rootfs = rootfsFor(node, ctx);

@@ -19,13 +19,13 @@ import type { Writable } from "node:stream";
 import { SystemError, UsageError } from "../../errors.js";
 import { logger } from "../../events.js";
 import type { Sys } from "../../sys/index.js";
-import { processAlive } from "../../sys/qemu.js";
 import { chooseAccel } from "./accel.js";
 import { cacheRoot, defaultGuestImage, LAB_MODULES, labGuestImage, packageRoot, type GuestImage } from "./image.js";
 import type { Accel } from "./qemu-args.js";
 
-export { LAB_MACHINE_FILE } from "../../sys/qemu.js";
-import { LAB_MACHINE_FILE, LAB_TMPFS_DIRS } from "../../sys/qemu.js";
+import { LAB_MACHINE_FILE, LAB_TMPFS_DIRS, processAlive } from "../../sys/qemu.js";
+
+export { LAB_MACHINE_FILE };
 
 /** Emulated cables, each joining two igb PFs. */
 const CABLES = 2;
